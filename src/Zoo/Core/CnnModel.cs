@@ -1,0 +1,152 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Zoo;
+
+/// <summary>
+/// A classification CNN of the zoo: a TorchSharp module from images <c>N x C x H x W</c> to logits
+/// <c>N x classes</c>, with one feature interface shared by every architecture (as timm's models have),
+/// so featurizers, ensembles and comparisons are written once for all of them.
+/// </summary>
+/// <remarks>
+/// The forward pass is <c>ForwardHead(ForwardFeatures(x))</c>. Field names follow torchvision's
+/// state_dict keys, so weights saved from PyTorch load with <see cref="LoadWeights"/>.
+/// </remarks>
+public abstract class CnnModel : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Creates the model; subclasses build their layers, then call <c>RegisterComponents()</c>.</summary>
+    /// <param name="architecture">Registry name, for example <c>resnet18</c>.</param>
+    /// <param name="numClasses">Number of output classes.</param>
+    /// <param name="inChannels">Image channels the first convolution takes (3 for colour, 1 for grey).</param>
+    protected CnnModel(string architecture, int numClasses, int inChannels) : base(architecture)
+    {
+        if (numClasses < 1)
+            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, $"{architecture}: numClasses must be at least 1.");
+        if (inChannels < 1)
+            throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, $"{architecture}: inChannels must be at least 1 (3 for colour images, 1 for grey).");
+        Architecture = architecture;
+        NumClasses = numClasses;
+        InChannels = inChannels;
+    }
+
+    /// <summary>Registry name of the architecture, for example <c>resnet18</c>.</summary>
+    public string Architecture { get; }
+
+    /// <summary>Number of classes the head predicts.</summary>
+    public int NumClasses { get; private set; }
+
+    /// <summary>Channels of the input images.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Length of the pre-logits feature vector that <see cref="ForwardFeatures"/> returns.</summary>
+    public abstract int NumFeatures { get; }
+
+    /// <summary>The input height and width the architecture was designed for (224 for ImageNet nets, 32 for CIFAR nets).</summary>
+    public abstract int DefaultImageSize { get; }
+
+    /// <summary>The smallest height and width the network runs on (its downsampling would leave nothing below it).</summary>
+    public abstract int MinImageSize { get; }
+
+    /// <summary>
+    /// The only input size the network takes, for architectures whose head has a fixed size
+    /// (the 2012 AlexNet's flattened 6x6x256 features); <c>null</c> when any size from
+    /// <see cref="MinImageSize"/> up works.
+    /// </summary>
+    public virtual int? FixedImageSize => null;
+
+    /// <summary>Images <c>N x C x H x W</c> to pre-logits features <c>N x NumFeatures</c>.</summary>
+    public Tensor ForwardFeatures(Tensor images)
+    {
+        CheckInput(images);
+        return Features(images);
+    }
+
+    /// <summary>Pre-logits features <c>N x NumFeatures</c> to logits <c>N x NumClasses</c>.</summary>
+    public Tensor ForwardHead(Tensor features)
+    {
+        if (features.dim() != 2 || features.shape[1] != NumFeatures)
+            throw new ArgumentException(
+                $"{Architecture}: ForwardHead takes features of shape N x {NumFeatures}; got {ShapeText(features)}.", nameof(features));
+        return Head(features);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return ForwardHead(ForwardFeatures(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The training loss of one batch. Architectures with auxiliary heads (GoogLeNet) add their
+    /// weighted auxiliary losses here while in training mode; the others return <c>loss(forward(x), y)</c>.
+    /// </summary>
+    /// <param name="images">A batch of images.</param>
+    /// <param name="targets">Class indices, <c>N</c> int64 values.</param>
+    /// <param name="loss">The criterion, for example cross-entropy with label smoothing.</param>
+    public virtual Tensor TrainingLoss(Tensor images, Tensor targets, Func<Tensor, Tensor, Tensor> loss)
+        => loss(forward(images), targets);
+
+    /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> classes (fine-tuning).</summary>
+    public void ResetClassifier(int numClasses)
+    {
+        if (numClasses < 1)
+            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, $"{Architecture}: numClasses must be at least 1.");
+        var reference = parameters().First();
+        var (dtype, device) = (reference.dtype, reference.device);
+        ReplaceClassifier(numClasses);
+        NumClasses = numClasses;
+        this.to(dtype).to(device);
+    }
+
+    /// <summary>Loads weights from a PyTorch state_dict (<c>.pt</c>/<c>.pth</c>), a <c>.safetensors</c> file or TorchSharp's own format (any other extension).</summary>
+    /// <param name="path">The weights file.</param>
+    /// <param name="strict">When true, every key of the model must be in the file and the file must hold no other key.</param>
+    /// <param name="skip">Key prefixes to leave out, for example the classifier when fine-tuning to another class count (see <see cref="ClassifierKeyPrefixes"/>).</param>
+    /// <exception cref="WeightsMismatchException">Keys are missing, unexpected or of the wrong shape.</exception>
+    /// <exception cref="InvalidDataException">The file is truncated, corrupt or holds more than a state_dict.</exception>
+    public void LoadWeights(string path, bool strict = true, IReadOnlyCollection<string>? skip = null)
+        => WeightFile.LoadInto(this, path, strict, skip);
+
+    /// <summary>Saves the weights; the extension chooses the format as in <see cref="LoadWeights"/>.</summary>
+    public void SaveWeights(string path) => WeightFile.Save(this, path);
+
+    /// <summary>The state_dict key prefixes of the classifier layers that <see cref="ResetClassifier"/> replaces.</summary>
+    public abstract IReadOnlyList<string> ClassifierKeyPrefixes { get; }
+
+    /// <summary>The architecture's pre-logits features.</summary>
+    protected abstract Tensor Features(Tensor images);
+
+    /// <summary>The architecture's classifier over pre-logits features.</summary>
+    protected abstract Tensor Head(Tensor features);
+
+    /// <summary>Swaps in new classifier layers (via <c>register_module</c>, so state_dict keys stay the same).</summary>
+    protected abstract void ReplaceClassifier(int numClasses);
+
+    /// <summary>Replaces a registered submodule, keeping its state_dict key.</summary>
+    protected void ReplaceModule(string name, nn.Module module)
+    {
+        register_module(name, null!);
+        register_module(name, module);
+    }
+
+    private void CheckInput(Tensor images)
+    {
+        if (images.dim() != 4)
+            throw new ArgumentException(
+                $"{Architecture}: input must be a batch of images N x {InChannels} x H x W; got shape {ShapeText(images)}.", nameof(images));
+        if (images.shape[1] != InChannels)
+            throw new ArgumentException(
+                $"{Architecture}: input has {images.shape[1]} channels but the model was created with inChannels: {InChannels} " +
+                $"(shape {ShapeText(images)}). Create the model with inChannels: {images.shape[1]}, or convert the images.", nameof(images));
+        long h = images.shape[2], w = images.shape[3];
+        if (FixedImageSize is int size && (h != size || w != size))
+            throw new ArgumentException(
+                $"{Architecture}: its classifier takes a fixed input of {size}x{size}; got {h}x{w}. Resize the images to {size}x{size}.", nameof(images));
+        if (h < MinImageSize || w < MinImageSize)
+            throw new ArgumentException(
+                $"{Architecture}: input of {h}x{w} is too small; the network needs at least {MinImageSize}x{MinImageSize}. Resize the images up.", nameof(images));
+    }
+
+    internal static string ShapeText(Tensor t) => string.Join("x", t.shape);
+}

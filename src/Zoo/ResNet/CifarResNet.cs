@@ -1,0 +1,127 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNetCnn.Zoo;
+
+/// <summary>
+/// The CIFAR-10 networks of He et al. 2015, section 4.2: a 3x3 convolution with 16 filters, three stages
+/// of <c>n</c> blocks with 16, 32 and 64 filters (depth <c>6n + 2</c>), global average pooling and a
+/// linear layer. With shortcuts (option A: identity, or subsampling and zero channel padding where the
+/// shape changes, so no extra parameters) they are <c>resnet20..110</c>; without, the <c>plain20..110</c>
+/// nets of the degradation experiment, where the deeper plain net trains worse than the shallower one.
+/// </summary>
+public sealed class CifarResNet : CnnModel
+{
+    /// <summary>The depths of the paper: 20, 32, 44, 56 and 110.</summary>
+    public static IReadOnlyList<int> PaperDepths { get; } = [20, 32, 44, 56, 110];
+
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1, layer2, layer3;
+    private readonly AdaptiveAvgPool2d avgpool;
+    private Linear fc;
+
+    /// <summary>Builds a CIFAR ResNet (or plain net) of depth <c>6n + 2</c>.</summary>
+    /// <param name="depth">Weight layers: 20, 32, 44, 56, 110, or any <c>6n + 2</c>.</param>
+    /// <param name="residual">True for shortcuts (<c>resnetN</c>), false for the plain net (<c>plainN</c>).</param>
+    /// <param name="numClasses">Number of classes.</param>
+    /// <param name="inChannels">Image channels.</param>
+    public CifarResNet(int depth, bool residual, int numClasses = 10, int inChannels = 3)
+        : base($"{(residual ? "resnet" : "plain")}{depth}", numClasses, inChannels)
+    {
+        if (depth < 8 || (depth - 2) % 6 != 0)
+            throw new ArgumentOutOfRangeException(nameof(depth), depth, "CIFAR ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...).");
+        var blocks = (depth - 2) / 6;
+        conv1 = Conv2d(inChannels, 16, kernel_size: 3, padding: 1, bias: false);
+        bn1 = BatchNorm2d(16);
+        layer1 = MakeStage(16, 16, blocks, stride: 1, residual);
+        layer2 = MakeStage(16, 32, blocks, stride: 2, residual);
+        layer3 = MakeStage(32, 64, blocks, stride: 2, residual);
+        avgpool = AdaptiveAvgPool2d(1);
+        fc = Linear(64, numClasses);
+        RegisterComponents();
+        ResNetInitialisation.Apply(this);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures => 64;
+
+    /// <inheritdoc />
+    public override int DefaultImageSize => 32;
+
+    /// <inheritdoc />
+    public override int MinImageSize => 1;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ClassifierKeyPrefixes => ["fc."];
+
+    /// <inheritdoc />
+    protected override Tensor Features(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = functional.relu(bn1.call(conv1.call(images)));       // N x 16 x 32 x 32
+        x = layer3.call(layer2.call(layer1.call(x)));                 // N x 64 x 8 x 8
+        return avgpool.call(x).flatten(1).MoveToOuterDisposeScope(); // N x 64
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Head(Tensor features) => fc.call(features);
+
+    /// <inheritdoc />
+    protected override void ReplaceClassifier(int numClasses)
+    {
+        fc = Linear(64, numClasses);
+        ReplaceModule(nameof(fc), fc);
+    }
+
+    private static Sequential MakeStage(long inChannels, long planes, int blocks, long stride, bool residual)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>(blocks);
+        for (var i = 0; i < blocks; i++)
+            layers.Add((i.ToString(), new CifarBlock(i == 0 ? inChannels : planes, planes, i == 0 ? stride : 1, residual)));
+        return Sequential(layers);
+    }
+}
+
+/// <summary>Two 3x3 convolutions with an option A shortcut, or none for the plain nets.</summary>
+public sealed class CifarBlock : ResidualBlock
+{
+    private readonly Conv2d conv1, conv2;
+    private readonly BatchNorm2d bn1, bn2;
+    private readonly bool residual;
+    private readonly long stride;
+    private readonly long padChannels;
+
+    /// <summary>A block from <paramref name="inChannels"/> to <paramref name="planes"/> channels.</summary>
+    public CifarBlock(long inChannels, long planes, long stride, bool residual) : base(nameof(CifarBlock))
+    {
+        conv1 = Conv2d(inChannels, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        bn1 = BatchNorm2d(planes);
+        conv2 = Conv2d(planes, planes, kernel_size: 3, padding: 1, bias: false);
+        bn2 = BatchNorm2d(planes);
+        this.residual = residual;
+        this.stride = stride;
+        padChannels = planes - inChannels;
+        OutChannels = planes;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override long OutChannels { get; }
+
+    /// <inheritdoc />
+    protected override Tensor Residual(Tensor x) => bn2.call(conv2.call(functional.relu(bn1.call(conv1.call(x)))));
+
+    /// <inheritdoc />
+    protected override Tensor? Shortcut(Tensor x)
+    {
+        if (!residual)
+            return null;
+        if (stride == 1 && padChannels == 0)
+            return x;
+        // Option A: take every stride-th pixel and pad the new channels with zeros, half on each side.
+        var subsampled = x[.., .., TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride)];
+        return functional.pad(subsampled, [0, 0, 0, 0, padChannels / 2, padChannels - padChannels / 2]);
+    }
+}

@@ -1,0 +1,119 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLNetCnn.Zoo;
+
+/// <summary>
+/// The ImageNet ResNets of He et al. 2015 as torchvision builds them: a 7x7 stem, four stages of residual
+/// blocks (<see cref="BasicBlock"/> for 18/34 layers, <see cref="Bottleneck"/> for 50/101/152), global
+/// average pooling and one linear layer.
+/// </summary>
+/// <remarks>Keys as torchvision: <c>conv1</c>, <c>bn1</c>, <c>layer1.0.conv1.weight</c>, <c>layer2.0.downsample.1.running_mean</c>, <c>fc</c>.</remarks>
+public sealed class ResNet : CnnModel
+{
+    /// <summary>Blocks per stage for each depth, as in the paper's table 1.</summary>
+    public static IReadOnlyDictionary<int, (bool Bottleneck, int[] Blocks)> Depths { get; } = new Dictionary<int, (bool, int[])>
+    {
+        [18] = (false, [2, 2, 2, 2]),
+        [34] = (false, [3, 4, 6, 3]),
+        [50] = (true, [3, 4, 6, 3]),
+        [101] = (true, [3, 4, 23, 3]),
+        [152] = (true, [3, 8, 36, 3]),
+    };
+
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly MaxPool2d maxpool;
+    private readonly Sequential layer1, layer2, layer3, layer4;
+    private readonly AdaptiveAvgPool2d avgpool;
+    private Linear fc;
+    private readonly int featureLength;
+
+    /// <summary>Builds the ResNet of the given depth (18, 34, 50, 101 or 152).</summary>
+    public ResNet(int depth, int numClasses = 1000, int inChannels = 3) : base($"resnet{depth}", numClasses, inChannels)
+    {
+        if (!Depths.TryGetValue(depth, out var spec))
+            throw new ArgumentOutOfRangeException(nameof(depth), depth, $"ResNet depth must be one of {string.Join(", ", Depths.Keys)}.");
+        conv1 = Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(64);
+        maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
+        long channels = 64;
+        layer1 = MakeStage(spec.Bottleneck, ref channels, 64, spec.Blocks[0], stride: 1);
+        layer2 = MakeStage(spec.Bottleneck, ref channels, 128, spec.Blocks[1], stride: 2);
+        layer3 = MakeStage(spec.Bottleneck, ref channels, 256, spec.Blocks[2], stride: 2);
+        layer4 = MakeStage(spec.Bottleneck, ref channels, 512, spec.Blocks[3], stride: 2);
+        featureLength = (int)channels;
+        avgpool = AdaptiveAvgPool2d(1);
+        fc = Linear(featureLength, numClasses);
+        RegisterComponents();
+        ResNetInitialisation.Apply(this);
+    }
+
+    /// <inheritdoc />
+    public override int NumFeatures => featureLength;
+
+    /// <inheritdoc />
+    public override int DefaultImageSize => 224;
+
+    /// <inheritdoc />
+    public override int MinImageSize => 1;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ClassifierKeyPrefixes => ["fc."];
+
+    /// <inheritdoc />
+    protected override Tensor Features(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = maxpool.call(functional.relu(bn1.call(conv1.call(images))));  // N x 64 x 56 x 56 (224 input)
+        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));           // N x 512*e x 7 x 7
+        return avgpool.call(x).flatten(1).MoveToOuterDisposeScope();         // N x 512*e
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Head(Tensor features) => fc.call(features);
+
+    /// <inheritdoc />
+    protected override void ReplaceClassifier(int numClasses)
+    {
+        fc = Linear(featureLength, numClasses);
+        ReplaceModule(nameof(fc), fc);
+    }
+
+    private static Sequential MakeStage(bool bottleneck, ref long channels, long planes, int blocks, long stride)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>(blocks);
+        for (var i = 0; i < blocks; i++)
+        {
+            ResidualBlock block = bottleneck
+                ? new Bottleneck(channels, planes, i == 0 ? stride : 1)
+                : new BasicBlock(channels, planes, i == 0 ? stride : 1);
+            layers.Add((i.ToString(), block));
+            channels = block.OutChannels;
+        }
+        return Sequential(layers);
+    }
+}
+
+/// <summary>He initialisation of convolutions (fan-out, ReLU) and unit batch norms, as torchvision does for ResNets.</summary>
+internal static class ResNetInitialisation
+{
+    public static void Apply(nn.Module model)
+    {
+        using var noGrad = no_grad();
+        foreach (var module in model.modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                    break;
+                case BatchNorm2d bn:
+                    init.ones_(bn.weight);
+                    init.zeros_(bn.bias);
+                    break;
+            }
+        }
+    }
+}

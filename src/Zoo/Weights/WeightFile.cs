@@ -1,0 +1,121 @@
+using System.Collections;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Zoo;
+
+/// <summary>Reads and writes model weights in PyTorch's, safetensors' and TorchSharp's formats, chosen by file extension.</summary>
+internal static class WeightFile
+{
+    private enum Format { PyTorch, Safetensors, TorchSharp }
+
+    private static Format FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".pt" or ".pth" => Format.PyTorch,
+        ".safetensors" => Format.Safetensors,
+        _ => Format.TorchSharp,
+    };
+
+    public static void LoadInto(CnnModel model, string path, bool strict, IReadOnlyCollection<string>? skip)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Weights file '{path}' for {model.Architecture} does not exist.", path);
+        var skipped = skip ?? [];
+        if (FormatOf(path) == Format.TorchSharp)
+        {
+            LoadTorchSharpFormat(model, path, strict, skipped);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var source = FormatOf(path) == Format.PyTorch ? ReadPyTorch(path) : ReadSafetensors(path);
+        Apply(model, path, source, strict, skipped);
+    }
+
+    public static void Save(CnnModel model, string path)
+    {
+        // Write beside the target, then move: a crash never leaves a half-written weights file.
+        var temporary = path + ".tmp";
+        switch (FormatOf(path))
+        {
+            case Format.PyTorch: model.save_py(temporary); break;
+            case Format.Safetensors: model.save_safetensors(temporary); break;
+            default: model.save(temporary); break;
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static Dictionary<string, Tensor> ReadPyTorch(string path)
+    {
+        Hashtable table;
+        try
+        {
+            // PyBridge's unpickler only rebuilds tensors and dicts; any other Python object stays an inert
+            // description, so a pickle that would run code is never executed.
+            table = PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidCastException or NotImplementedException or InvalidOperationException
+                                   or EndOfStreamException or IOException or ArgumentException or FormatException or NullReferenceException
+                                   or Razorvine.Pickle.PickleException)
+        {
+            throw new InvalidDataException(
+                $"'{path}' is not a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format ({e.Message}). " +
+                "Full pickled models and other objects are refused; save only the state_dict.", e);
+        }
+        var result = new Dictionary<string, Tensor>(table.Count);
+        foreach (DictionaryEntry entry in table)
+        {
+            if (entry.Key is not string key || entry.Value is not Tensor tensor)
+                throw new InvalidDataException(
+                    $"'{path}' holds more than a state_dict: entry '{entry.Key}' is a {entry.Value?.GetType().Name ?? "null"}, not a tensor. " +
+                    "Save only model.state_dict() (for a training checkpoint, save checkpoint['model'] on its own).");
+            result[key] = tensor;
+        }
+        return result;
+    }
+
+    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        SafetensorsHeader.Validate(path);
+        return Safetensors.LoadStateDict(path);
+    }
+
+    private static void Apply(CnnModel model, string path, IReadOnlyDictionary<string, Tensor> source, bool strict, IReadOnlyCollection<string> skip)
+    {
+        bool Skipped(string key) => skip.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
+        var target = model.state_dict();
+        var missing = target.Keys.Where(k => !Skipped(k) && !source.ContainsKey(k)).ToList();
+        var unexpected = source.Keys.Where(k => !Skipped(k) && !target.ContainsKey(k)).ToList();
+        var wrongShape = target
+            .Where(kv => !Skipped(kv.Key) && source.TryGetValue(kv.Key, out var s) && !s.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: [{string.Join(",", source[kv.Key].shape)}] in file vs [{string.Join(",", kv.Value.shape)}] in model")
+            .ToList();
+        if (wrongShape.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+            throw new WeightsMismatchException(model.Architecture, path, missing, unexpected, wrongShape);
+
+        using var noGrad = no_grad();
+        foreach (var (key, tensor) in target)
+        {
+            if (!Skipped(key) && source.TryGetValue(key, out var value))
+                tensor.copy_(value);
+        }
+    }
+
+    private static void LoadTorchSharpFormat(CnnModel model, string path, bool strict, IReadOnlyCollection<string> skip)
+    {
+        try
+        {
+            model.load(path, strict, skip.Count == 0 ? null : ExpandPrefixes(model, skip));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or NotImplementedException)
+        {
+            throw new InvalidDataException(
+                $"'{path}' could not be loaded into {model.Architecture} as a TorchSharp weights file ({e.Message}). " +
+                "Check that it was saved from this architecture with SaveWeights, or use .pt/.pth/.safetensors for PyTorch files.", e);
+        }
+    }
+
+    // TorchSharp's own loader skips exact keys, not prefixes.
+    private static List<string> ExpandPrefixes(CnnModel model, IReadOnlyCollection<string> prefixes)
+        => model.state_dict().Keys.Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
+}

@@ -64,21 +64,16 @@ public sealed class AlexNet : CnnModel
     {
         using var scope = NewDisposeScope();
         var x = avgpool.call(features.call(images)).flatten(1);  // N x 9216
-        // classifier.0-5 (dropout, fc6, relu, dropout, fc7, relu) give the 4096-d pre-logits.
-        for (var i = 0; i < 6; i++)
-            x = ((Module<Tensor, Tensor>)classifier[i]).call(x);
-        return x.MoveToOuterDisposeScope();
+        return FullyConnectedClassifier.PreLogits(classifier, x).MoveToOuterDisposeScope();  // N x 4096
     }
 
     /// <inheritdoc />
-    protected override Tensor Head(Tensor features) => ((Module<Tensor, Tensor>)classifier[6]).call(features);
+    protected override Tensor Head(Tensor features) => FullyConnectedClassifier.Logits(classifier, features);
 
     /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses)
     {
-        var layers = Enumerable.Range(0, 6).Select(i => (i.ToString(), (Module<Tensor, Tensor>)classifier[i])).ToList();
-        layers.Add(("6", Linear(FeatureLength, numClasses)));
-        classifier = Sequential(layers);
+        classifier = FullyConnectedClassifier.WithNewLastLayer(classifier, FeatureLength, numClasses);
         ReplaceModule(nameof(classifier), classifier);
     }
 

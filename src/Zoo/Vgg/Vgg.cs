@@ -38,6 +38,7 @@ public sealed class Vgg : CnnModel
     private readonly Sequential features;
     private readonly AdaptiveAvgPool2d avgpool;
     private Sequential classifier;
+    private readonly int poolCount;
 
     /// <summary>Builds a VGG from a configuration.</summary>
     /// <param name="architecture">Registry name.</param>
@@ -64,8 +65,6 @@ public sealed class Vgg : CnnModel
         InitialiseWeights();
     }
 
-    private readonly int poolCount;
-
     /// <summary>Builds the registry's VGG of the given depth (11, 13, 16 or 19).</summary>
     public static Vgg Create(int depth, bool batchNorm, int numClasses = 1000, int inChannels = 3)
         => new($"vgg{depth}{(batchNorm ? "_bn" : "")}", Configurations[depth], batchNorm, numClasses, inChannels);
@@ -87,20 +86,16 @@ public sealed class Vgg : CnnModel
     {
         using var scope = NewDisposeScope();
         var x = avgpool.call(features.call(images)).flatten(1);  // N x 25088
-        for (var i = 0; i < 6; i++)
-            x = ((Module<Tensor, Tensor>)classifier[i]).call(x);  // fc6, fc7 and their ReLU/dropout: N x 4096
-        return x.MoveToOuterDisposeScope();
+        return FullyConnectedClassifier.PreLogits(classifier, x).MoveToOuterDisposeScope();  // N x 4096
     }
 
     /// <inheritdoc />
-    protected override Tensor Head(Tensor features) => ((Module<Tensor, Tensor>)classifier[6]).call(features);
+    protected override Tensor Head(Tensor features) => FullyConnectedClassifier.Logits(classifier, features);
 
     /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses)
     {
-        var layers = Enumerable.Range(0, 6).Select(i => (i.ToString(), (Module<Tensor, Tensor>)classifier[i])).ToList();
-        layers.Add(("6", Linear(FeatureLength, numClasses)));
-        classifier = Sequential(layers);
+        classifier = FullyConnectedClassifier.WithNewLastLayer(classifier, FeatureLength, numClasses);
         ReplaceModule(nameof(classifier), classifier);
     }
 

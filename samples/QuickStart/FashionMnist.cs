@@ -1,0 +1,40 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace MLNetCnn.Samples.QuickStart;
+
+/// <summary>Reads Fashion-MNIST's IDX files (gzip) as installed by Debian's dataset-fashion-mnist.</summary>
+internal static class FashionMnist
+{
+    public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+
+    public static readonly string[] ClassNames =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>Images as bytes (N x 28 x 28, row-major) and labels 0-9.</summary>
+    public static (byte[] Images, byte[] Labels, int Count) Load(string folder, bool train)
+    {
+        var prefix = train ? "train" : "t10k";
+        var images = ReadIdx(Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz"), expectedMagic: 0x803, out var count);
+        var labels = ReadIdx(Path.Combine(folder, $"{prefix}-labels-idx1-ubyte.gz"), expectedMagic: 0x801, out var labelCount);
+        if (count != labelCount)
+            throw new InvalidDataException($"{folder}: {count} images but {labelCount} labels.");
+        return (images, labels, count);
+    }
+
+    private static byte[] ReadIdx(string path, int expectedMagic, out int count)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Fashion-MNIST file '{path}' is missing: run 'eng/setup.sh --data' (installs Debian's dataset-fashion-mnist).", path);
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        gzip.CopyTo(buffer);
+        var bytes = buffer.ToArray();
+        var magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        if (magic != expectedMagic)
+            throw new InvalidDataException($"'{path}' is not an IDX file of the expected kind (magic 0x{magic:X}, expected 0x{expectedMagic:X}).");
+        var dimensions = magic & 0xFF;
+        count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
+        return bytes[(4 + 4 * dimensions)..];
+    }
+}

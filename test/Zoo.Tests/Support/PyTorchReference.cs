@@ -38,6 +38,22 @@ public static class PyTorchReference
         return (tensors["input"], tensors["logits"]);
     }
 
+    /// <summary>Runs one of the Reference/*.py scripts with PyTorch; throws with its error output when it fails.</summary>
+    public static void RunScript(string scriptName, params string[] arguments)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Reference", scriptName);
+        if (!System.IO.File.Exists(Python))
+            throw new InvalidOperationException(
+                $"The PyTorch reference needs {Python} with torch, torchvision and safetensors: run 'eng/setup.sh --pytorch' as root first.");
+        var start = new ProcessStartInfo(Python, [script, .. arguments]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}: {errors.Result}");
+    }
+
     private static string Generate()
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Reference", "make_reference.py");
@@ -45,16 +61,7 @@ public static class PyTorchReference
         var folder = Path.Combine(Path.GetTempPath(), $"mlnetcnn-reference-{hash}");
         if (System.IO.File.Exists(Path.Combine(folder, "complete")))
             return folder;
-        if (!System.IO.File.Exists(Python))
-            throw new InvalidOperationException(
-                $"The PyTorch reference needs {Python} with torch, torchvision and safetensors: run 'eng/setup.sh --pytorch' as root first.");
-        var start = new ProcessStartInfo(Python, [script, folder]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}: {errors.Result}");
+        RunScript("make_reference.py", folder);
         System.IO.File.WriteAllText(Path.Combine(folder, "complete"), hash);
         return folder;
     }

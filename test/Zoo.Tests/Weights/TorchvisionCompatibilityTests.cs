@@ -71,4 +71,22 @@ public class TorchvisionCompatibilityTests
         TorchAssert.Close(model.ForwardFeatures(input), reference.ForwardFeatures(input), 1e-6);
         model.state_dict()["fc.weight"].eq(fcBefore).all().item<bool>().Should().BeTrue("the skipped head keeps its own weights");
     }
+
+    [Fact]
+    public void SaveWeights_Pt_LoadsInTorchvisionAndGivesTheSameLogits()
+    {
+        using var weights = new TempFile(".pt");
+        using var output = new TempFile(".safetensors");
+        using var model = CnnZoo.Create("resnet18", numClasses: 7);
+        model.eval();
+        model.SaveWeights(weights.Path);
+
+        PyTorchReference.RunScript("score_in_pytorch.py", "resnet18", weights.Path, PyTorchReference.File("resnet18.io.safetensors"), output.Path, "7");
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (input, _) = PyTorchReference.InputsAndLogits("resnet18");
+        var pytorchLogits = TorchSharp.PyBridge.Safetensors.LoadStateDict(output.Path)["logits"];
+        TorchAssert.RelativeDifference(model.call(input), pytorchLogits).Should().BeLessThan(1e-4);
+    }
 }

@@ -44,7 +44,7 @@ for (var epoch = 1; epoch <= epochs; epoch++)
         var x = Normalise(xTrain.index_select(0, index));
         var y = yTrain.index_select(0, index).to(device);
         optimizer.zero_grad();
-        var loss = model.TrainingLoss(x, y, criterion.call);
+        var (loss, _) = model.TrainingForward(x, y, criterion.call);
         loss.backward();
         optimizer.step();
         schedule.step();

@@ -78,14 +78,18 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The training loss of one batch. Architectures with auxiliary heads (GoogLeNet) add their
-    /// weighted auxiliary losses here while in training mode; the others return <c>loss(forward(x), y)</c>.
+    /// The forward pass of one training batch: the logits, and the loss to minimise. Architectures with
+    /// auxiliary heads (GoogLeNet) add their weighted auxiliary losses here while in training mode; the
+    /// others return <c>loss(forward(x), y)</c>.
     /// </summary>
     /// <param name="images">A batch of images.</param>
     /// <param name="targets">Class indices, <c>N</c> int64 values.</param>
     /// <param name="loss">The criterion, for example cross-entropy with label smoothing.</param>
-    public virtual Tensor TrainingLoss(Tensor images, Tensor targets, Func<Tensor, Tensor, Tensor> loss)
-        => loss(forward(images), targets);
+    public virtual (Tensor Loss, Tensor Logits) TrainingForward(Tensor images, Tensor targets, Func<Tensor, Tensor, Tensor> loss)
+    {
+        var logits = forward(images);
+        return (loss(logits, targets), logits);
+    }
 
     /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> classes (fine-tuning).</summary>
     public void ResetClassifier(int numClasses)

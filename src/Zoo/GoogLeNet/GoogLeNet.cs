@@ -26,7 +26,7 @@ public sealed class GoogLeNet : CnnModel
     /// <summary>Builds GoogLeNet.</summary>
     /// <param name="numClasses">Number of classes.</param>
     /// <param name="inChannels">Image channels.</param>
-    /// <param name="auxLogits">Include the two auxiliary classifiers (used by <see cref="TrainingLoss"/> in training mode).</param>
+    /// <param name="auxLogits">Include the two auxiliary classifiers (used by <see cref="TrainingForward"/> in training mode).</param>
     /// <param name="dropout">Dropout before the classifier (0.2 as torchvision; the paper used 0.4).</param>
     public GoogLeNet(int numClasses = 1000, int inChannels = 3, bool auxLogits = false, double dropout = 0.2)
         : base(auxLogits ? "googlenet_aux" : "googlenet", numClasses, inChannels)
@@ -85,20 +85,20 @@ public sealed class GoogLeNet : CnnModel
     protected override Tensor Head(Tensor features) => fc.call(dropout.call(features));
 
     /// <summary>
-    /// Cross-entropy of the main classifier plus, in training mode with auxiliary heads,
-    /// <see cref="AuxLossWeight"/> times each auxiliary classifier's loss.
+    /// The main classifier's loss plus, in training mode with auxiliary heads, <see cref="AuxLossWeight"/>
+    /// times each auxiliary classifier's loss; the logits are the main classifier's.
     /// </summary>
-    public override Tensor TrainingLoss(Tensor images, Tensor targets, Func<Tensor, Tensor, Tensor> loss)
+    public override (Tensor Loss, Tensor Logits) TrainingForward(Tensor images, Tensor targets, Func<Tensor, Tensor, Tensor> loss)
     {
         if (!HasAuxLogits || !training)
-            return base.TrainingLoss(images, targets, loss);
+            return base.TrainingForward(images, targets, loss);
         using var scope = NewDisposeScope();
         var auxLogits = new List<Tensor>(2);
         var logits = ForwardHead(Trunk(images, auxLogits));
         var total = loss(logits, targets);
         foreach (var aux in auxLogits)
             total = total + AuxLossWeight * loss(aux, targets);
-        return total.MoveToOuterDisposeScope();
+        return (total.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />

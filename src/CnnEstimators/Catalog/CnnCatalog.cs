@@ -1,0 +1,34 @@
+using Microsoft.ML;
+using MLNetCnn.Internal;
+
+namespace MLNetCnn;
+
+/// <summary>The CNN entries of ML.NET's catalogs.</summary>
+public static class CnnCatalog
+{
+    /// <summary>Trains a zoo CNN (AlexNet, VGG, GoogLeNet, ResNet; see <c>CnnZoo.Names</c>) on images and a key label.</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="architecture">Registry name, for example <c>resnet18</c> or <c>resnet20</c>.</param>
+    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="imageColumnName">The image column (MLImage).</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Images per step.</param>
+    /// <param name="learningRate">SGD learning rate (momentum 0.9 and weight decay 5e-4, the lecture's AlexNet recipe).</param>
+    public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string architecture = "resnet18", string labelColumnName = "Label", string imageColumnName = "Image",
+        int epochs = 10, int batchSize = 128, double learningRate = 0.01)
+        => catalog.Cnn(new CnnTrainerOptions
+        {
+            Architecture = architecture, LabelColumnName = labelColumnName, ImageColumnName = imageColumnName,
+            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate,
+        });
+
+    /// <summary>Trains a CNN with every option (optimiser, schedule, augmentation, validation, checkpoints, device...).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="options">The options; all are checked here, and all problems reported at once.</param>
+    public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CnnTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CnnTrainer(MLNetInternals.EnvironmentOf(catalog), options);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetCnn.Data;
+
+/// <summary>
+/// Walks an IDataView's image and key-label columns row by row, skipping rows without a label and,
+/// when asked, rows whose image cannot be read; both are counted.
+/// </summary>
+internal sealed class LabeledRowReader : IDisposable
+{
+    private readonly DataViewRowCursor cursor;
+    private readonly PixelReader pixels;
+    private readonly ValueGetter<uint> labelGetter;
+    private readonly bool skipUnreadable;
+    private uint label;
+
+    public LabeledRowReader(IDataView data, DataViewSchema.Column image, DataViewSchema.Column label, CnnPreprocessing preprocessing, bool skipUnreadable)
+    {
+        cursor = data.GetRowCursor([image, label]);
+        pixels = new PixelReader(cursor, image, preprocessing);
+        labelGetter = cursor.GetGetter<uint>(label);
+        this.skipUnreadable = skipUnreadable;
+    }
+
+    /// <summary>Rows skipped because their label was missing.</summary>
+    public long MissingLabels { get; private set; }
+
+    /// <summary>Rows skipped because their image could not be read.</summary>
+    public long UnreadableImages { get; private set; }
+
+    /// <summary>Position of the current row in the data view.</summary>
+    public long Position => cursor.Position;
+
+    /// <summary>Moves to the next usable row and reads it; false at the end.</summary>
+    /// <param name="bytes">Filled for image columns.</param>
+    /// <param name="floats">Filled for vector columns.</param>
+    /// <param name="classIndex">The label as a 0-based class index.</param>
+    public bool Next(Span<byte> bytes, Span<float> floats, out long classIndex)
+    {
+        while (cursor.MoveNext())
+        {
+            labelGetter(ref label);
+            if (label == 0)
+            {
+                MissingLabels++;
+                continue;
+            }
+            try
+            {
+                if (pixels.StorageType == TorchSharp.torch.ScalarType.Byte)
+                    pixels.ReadBytes(cursor.Position, bytes);
+                else
+                    pixels.ReadFloats(cursor.Position, floats);
+            }
+            catch (InvalidDataException) when (skipUnreadable)
+            {
+                UnreadableImages++;
+                continue;
+            }
+            classIndex = label - 1;
+            return true;
+        }
+        classIndex = -1;
+        return false;
+    }
+
+    public void Dispose() => cursor.Dispose();
+}

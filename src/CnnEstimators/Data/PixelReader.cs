@@ -1,0 +1,130 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Data;
+
+/// <summary>
+/// Reads the image column of the current row of a cursor into a network-sized CHW buffer: bytes for
+/// images, floats for vectors. Channels are converted (grey to colour by repetition, colour to grey by
+/// ITU-R 601 luma) and sizes changed by bilinear interpolation (antialiased when shrinking).
+/// </summary>
+internal sealed class PixelReader
+{
+    private readonly CnnPreprocessing preprocessing;
+    private readonly string columnName;
+    private readonly ValueGetter<MLImage>? imageGetter;
+    private readonly ValueGetter<VBuffer<float>>? vectorGetter;
+    private MLImage image = null!;  // set by the getter; null when the row has no image
+    private VBuffer<float> vector;
+
+    public PixelReader(DataViewRow row, DataViewSchema.Column column, CnnPreprocessing preprocessing)
+    {
+        this.preprocessing = preprocessing;
+        columnName = column.Name;
+        if (preprocessing.InputKind == CnnInputKind.Image)
+            imageGetter = row.GetGetter<MLImage>(column);
+        else
+            vectorGetter = row.GetGetter<VBuffer<float>>(column);
+    }
+
+    /// <summary>Element type of the buffers this reader fills.</summary>
+    public ScalarType StorageType => preprocessing.InputKind == CnnInputKind.Image ? ScalarType.Byte : ScalarType.Float32;
+
+    /// <summary>Reads the current row's image as bytes (image columns).</summary>
+    /// <exception cref="InvalidDataException">The image could not be read (missing or corrupt file).</exception>
+    public void ReadBytes(long row, Span<byte> destination)
+    {
+        try
+        {
+            imageGetter!(ref image);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidDataException($"Row {row}: the image of column '{columnName}' could not be read: {e.Message}", e);
+        }
+        if (image is null || image.Width == 0 || image.Height == 0)
+            throw new InvalidDataException($"Row {row}: column '{columnName}' holds no image (empty path or unreadable file).");
+        var (height, width) = (image.Height, image.Width);
+        var rgb = ToPlanarRgb(image);
+        if (preprocessing.Channels == 3 && height == preprocessing.Height && width == preprocessing.Width)
+        {
+            rgb.CopyTo(destination);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var converted = Fit(tensor(rgb, [3, height, width]).to_type(ScalarType.Float32));
+        var bytes = converted.round().clamp(0, 255).to_type(ScalarType.Byte);
+        bytes.data<byte>().CopyTo(destination);
+    }
+
+    /// <summary>Reads the current row's vector as floats (vector columns).</summary>
+    /// <exception cref="InvalidDataException">The vector has the wrong length or holds NaN or infinity.</exception>
+    public void ReadFloats(long row, Span<float> destination)
+    {
+        vectorGetter!(ref vector);
+        var (c, h, w) = preprocessing.VectorShape!.Value;
+        if (vector.Length != c * h * w)
+            throw new InvalidDataException(
+                $"Row {row}: column '{columnName}' has {vector.Length} values; expected {c}*{h}*{w} = {c * h * w}. Set the vector shape in the options to match the data.");
+        var values = new float[vector.Length];
+        vector.CopyTo(values);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                throw new InvalidDataException(
+                    $"Row {row}: column '{columnName}' holds {values[i]} at index {i}. Replace missing or infinite pixels before training.");
+        }
+        if (c == preprocessing.Channels && h == preprocessing.Height && w == preprocessing.Width)
+        {
+            values.CopyTo(destination);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        Fit(tensor(values, [c, h, w])).data<float>().CopyTo(destination);
+    }
+
+    // Channel conversion, then resizing, of one C x H x W float image.
+    private Tensor Fit(Tensor chw)
+    {
+        var target = preprocessing.Channels;
+        if (chw.shape[0] != target)
+        {
+            chw = (chw.shape[0], target) switch
+            {
+                (1, _) => chw.expand(target, -1, -1),
+                (3, 1) => (0.299f * chw[0] + 0.587f * chw[1] + 0.114f * chw[2]).unsqueeze(0),
+                _ => throw new InvalidDataException($"Column '{columnName}': cannot convert {chw.shape[0]} channels to {target}."),
+            };
+        }
+        if (chw.shape[1] == preprocessing.Height && chw.shape[2] == preprocessing.Width)
+            return chw.contiguous();
+        var shrinking = chw.shape[1] > preprocessing.Height || chw.shape[2] > preprocessing.Width;
+        return nn.functional.interpolate(chw.unsqueeze(0), [preprocessing.Height, preprocessing.Width],
+            mode: InterpolationMode.Bilinear, align_corners: false, antialias: shrinking).squeeze(0);
+    }
+
+    // MLImage keeps 32-bit BGRA or RGBA pixels; the network wants planar RGB.
+    private static byte[] ToPlanarRgb(MLImage image)
+    {
+        var pixels = image.Pixels;
+        var area = image.Width * image.Height;
+        var stride = image.BitsPerPixel / 8;
+        var (r, b) = image.PixelFormat == MLPixelFormat.Bgra32 ? (2, 0) : (0, 2);
+        var planar = new byte[3 * area];
+        for (var i = 0; i < area; i++)
+        {
+            var p = i * stride;
+            planar[i] = pixels[p + r];
+            planar[area + i] = pixels[p + 1];
+            planar[2 * area + i] = pixels[p + b];
+        }
+        return planar;
+    }
+
+    /// <summary>Whether a column can be read as <paramref name="kind"/>.</summary>
+    public static bool Accepts(DataViewType type, CnnInputKind kind) => kind == CnnInputKind.Image
+        ? type is ImageDataViewType
+        : type is VectorDataViewType { ItemType: NumberDataViewType n } && n.RawType == typeof(float);
+}

@@ -1,0 +1,95 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Data;
+using MLNetCnn.Scoring;
+using MLNetCnn.Zoo;
+using static TorchSharp.torch;
+
+namespace MLNetCnn;
+
+/// <summary>
+/// A trained CNN in an ML.NET pipeline: <see cref="Transform"/> adds <c>Score</c> (softmax probabilities)
+/// and <c>PredictedLabel</c> (a key with the training label's values), scoring lazily in batches.
+/// </summary>
+public sealed class CnnClassifierTransformer : ITransformer, IDisposable
+{
+    internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
+        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
+    {
+        Model = model;
+        Preprocessing = preprocessing;
+        ImageColumnName = imageColumnName;
+        Columns = columns;
+        BatchSize = batchSize;
+        SkipUnreadableImages = skipUnreadableImages;
+        History = history;
+        Scorer = new BatchScorer(model, preprocessing, device);
+    }
+
+    /// <summary>The trained network (on the device it was trained on).</summary>
+    public CnnModel Model { get; }
+
+    /// <summary>How rows become network input: size, channels, scale, mean and standard deviation.</summary>
+    public CnnPreprocessing Preprocessing { get; }
+
+    /// <summary>Per-epoch training history.</summary>
+    public IReadOnlyList<CnnEpochMetrics> History { get; }
+
+    /// <summary>The image column read.</summary>
+    public string ImageColumnName { get; }
+
+    /// <summary>Rows per forward pass when scoring.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether unreadable images score as NaN with a missing PredictedLabel instead of failing.</summary>
+    public bool SkipUnreadableImages { get; }
+
+    /// <summary>Name of the Score column.</summary>
+    public string ScoreColumnName => Columns.ScoreName;
+
+    /// <summary>Name of the PredictedLabel column.</summary>
+    public string PredictedLabelColumnName => Columns.PredictedLabelName;
+
+    internal ScoreColumns Columns { get; }
+
+    internal BatchScorer Scorer { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
+        return Columns.OutputSchema(inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        GetOutputSchema(inputSchema);
+        return new ScoringRowMapper(this, inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(input.Schema);
+        return new ScoredDataView(input, this);
+    }
+
+    /// <summary>Not yet: saving a CNN pipeline with <c>mlContext.Model.Save</c> arrives with ONNX export.</summary>
+    /// <exception cref="NotSupportedException">Always, for now; the message says what to do instead.</exception>
+    public void Save(ModelSaveContext ctx)
+        => throw new NotSupportedException(
+            "Saving a CNN pipeline with mlContext.Model.Save is not supported yet. Save the network with " +
+            "transformer.Model.SaveWeights(path) and keep transformer.Preprocessing to score it later.");
+
+    internal RowScores CreateRowScores(IDataView input)
+        => new(input, input.Schema[ImageColumnName], Scorer, Preprocessing, BatchSize, SkipUnreadableImages);
+
+    /// <summary>Frees the network's native memory.</summary>
+    public void Dispose() => Model.Dispose();
+}

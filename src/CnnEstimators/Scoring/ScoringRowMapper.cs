@@ -1,0 +1,92 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Data;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Scoring;
+
+/// <summary>Row-at-a-time scoring for prediction engines: each row is one forward pass (batch of one).</summary>
+internal sealed class ScoringRowMapper(CnnClassifierTransformer transformer, DataViewSchema inputSchema) : IRowToRowMapper
+{
+    public DataViewSchema InputSchema { get; } = inputSchema;
+
+    public DataViewSchema OutputSchema { get; } = transformer.GetOutputSchema(inputSchema);
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var scored = dependingColumns.Any(c => c.Index >= InputSchema.Count);
+        var passThrough = dependingColumns.Where(c => c.Index < InputSchema.Count).Select(c => InputSchema[c.Index]);
+        return scored ? passThrough.Append(InputSchema[transformer.ImageColumnName]).Distinct() : passThrough;
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet(), transformer);
+
+    private sealed class MappedRow : DataViewRow
+    {
+        private readonly ScoringRowMapper mapper;
+        private readonly DataViewRow input;
+        private readonly HashSet<int> active;
+        private readonly CnnClassifierTransformer transformer;
+        private readonly PixelReader? pixels;
+        private long scoredPosition = -1;
+        private float[] probabilities = [];
+
+        public MappedRow(ScoringRowMapper mapper, DataViewRow input, HashSet<int> active, CnnClassifierTransformer transformer)
+        {
+            this.mapper = mapper;
+            this.input = input;
+            this.active = active;
+            this.transformer = transformer;
+            if (active.Any(i => i >= mapper.InputSchema.Count))
+                pixels = new PixelReader(input, input.Schema[transformer.ImageColumnName], transformer.Preprocessing);
+        }
+
+        public override DataViewSchema Schema => mapper.OutputSchema;
+        public override long Position => input.Position;
+        public override long Batch => input.Batch;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+        public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            var inputCount = mapper.InputSchema.Count;
+            if (column.Index < inputCount)
+                return input.GetGetter<TValue>(input.Schema[column.Index]);
+            return column.Index == inputCount
+                ? ScoreGetters.Score<TValue>(Current, transformer.Columns)
+                : ScoreGetters.PredictedLabel<TValue>(Current, transformer.Columns);
+        }
+
+        private ReadOnlySpan<float> Current()
+        {
+            if (scoredPosition != input.Position || probabilities.Length == 0)
+            {
+                probabilities = Score();
+                scoredPosition = input.Position;
+            }
+            return probabilities;
+        }
+
+        private float[] Score()
+        {
+            var p = transformer.Preprocessing;
+            using var scope = NewDisposeScope();
+            long[] shape = [1, p.Channels, p.Height, p.Width];
+            Tensor batch;
+            if (p.InputKind == CnnInputKind.Image)
+            {
+                var bytes = new byte[p.Length];
+                pixels!.ReadBytes(input.Position, bytes);
+                batch = tensor(bytes, shape);
+            }
+            else
+            {
+                var floats = new float[p.Length];
+                pixels!.ReadFloats(input.Position, floats);
+                batch = tensor(floats, shape);
+            }
+            return transformer.Scorer.Probabilities(batch);
+        }
+    }
+}

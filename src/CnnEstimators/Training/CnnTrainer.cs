@@ -1,0 +1,225 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetCnn.Data;
+using MLNetCnn.Internal;
+using MLNetCnn.Scoring;
+using MLNetCnn.Training;
+using MLNetCnn.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetCnn;
+
+/// <summary>
+/// Trains a zoo CNN (or your own <see cref="CnnModel"/>) on an image column and a key label column, as any
+/// ML.NET multiclass trainer: <c>mlContext.MulticlassClassification.Trainers.Cnn(...)</c>.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>Machine learning task</term><description>Multiclass classification</description></item>
+/// <item><term>Input columns</term><description>Label: key (UInt32); Image: MLImage or float vector of C*H*W</description></item>
+/// <item><term>Output columns</term><description>Score: vector of Single (softmax); PredictedLabel: key with the label's values</description></item>
+/// <item><term>Normalization</term><description>Done by the trainer (scale, per-channel mean and std, recorded with the model)</description></item>
+/// <item><term>Caching</term><description>Rows are read once into tensors within MemoryBudgetBytes, else streamed</description></item>
+/// <item><term>Device</term><description>CUDA when available (TorchSharp CUDA backend), CPU otherwise</description></item>
+/// </list>
+/// </remarks>
+public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
+{
+    // libtorch's default generator is process-wide: seeding it and building the model must not interleave with another run.
+    private static readonly object InitialisationGate = new();
+    private const int StatisticsRows = 10_000;
+    private readonly IHost host;
+
+    internal CnnTrainer(IHostEnvironment environment, CnnTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        host = environment.Register(nameof(CnnTrainer));
+        Options = options;
+    }
+
+    /// <summary>The options this trainer was built with.</summary>
+    public CnnTrainerOptions Options { get; }
+
+    /// <inheritdoc />
+    public CnnClassifierTransformer Fit(IDataView input) => Fit(input, Options.ValidationData);
+
+    /// <summary>Trains on <paramref name="trainData"/>, validating after each epoch on <paramref name="validationData"/>.</summary>
+    public CnnClassifierTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var options = Options;
+        var (labelColumn, labelType) = InputColumns.CheckLabel(trainData.Schema, options.LabelColumnName);
+        var imageColumn = trainData.Schema.GetColumnOrNull(options.ImageColumnName) is { } found
+            ? found
+            : InputColumns.CheckImage(trainData.Schema, options.ImageColumnName, DummyImagePreprocessing);
+        var kind = InputColumns.KindOf(imageColumn, options.VectorShape);
+        var seed = options.Seed ?? host.Rand.Next();
+        using var channel = host.Start("Training");
+
+        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.ReadState(resume) : null;
+        var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed, channel);
+        var preprocessing = Preprocess(options, kind, model);
+        InputColumns.CheckImage(trainData.Schema, options.ImageColumnName, preprocessing);
+        if (validationData is not null)
+        {
+            InputColumns.CheckImage(validationData.Schema, options.ImageColumnName, preprocessing);
+            InputColumns.CheckLabel(validationData.Schema, options.LabelColumnName);
+        }
+
+        var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
+        using (train)
+        using (validation)
+        {
+            CheckTrainingRows(train, labelType, channel);
+            if (options.Mean is null)
+            {
+                var (mean, std) = train.ChannelStatistics(preprocessing.PixelScale, StatisticsRows);
+                preprocessing = preprocessing with { Mean = mean, Std = std };
+            }
+            var device = DeviceSelection.Resolve(options.Device);
+            if (options.Threads is int threads)
+                set_num_threads(threads);
+            model.to(device);
+            channel.Info(MessageSensitivity.None,
+                $"Training {model.Architecture} on {device.type}: {train.Count} rows, {labelType.Count} classes, {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width} input, seed {seed}.");
+            var session = new TrainingSession(options, model, preprocessing, device, channel);
+            session.Run(train, validation, seed);
+            var columns = new ScoreColumns(options.ScoreColumnName, options.PredictedLabelColumnName, labelType, labelColumn.Annotations);
+            return new CnnClassifierTransformer(model, preprocessing, options.ImageColumnName, columns, options.ScoringBatchSize,
+                options.SkipUnreadableImages, device, session.History);
+        }
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        if (!columns.TryGetValue(Options.ImageColumnName, out var image))
+            throw new ArgumentException($"The image column '{Options.ImageColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys)}.", nameof(inputSchema));
+        var isImage = image.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
+        var isVector = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType == NumberDataViewType.Single;
+        if (!isImage && !isVector)
+            throw new ArgumentException($"Column '{Options.ImageColumnName}' must be an image (MLImage) or a vector of floats; found {image.ItemType}.", nameof(inputSchema));
+        if (!columns.TryGetValue(Options.LabelColumnName, out var label))
+            throw new ArgumentException($"The label column '{Options.LabelColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys)}.", nameof(inputSchema));
+        if (!label.IsKey)
+            throw new ArgumentException(
+                $"Label column '{Options.LabelColumnName}' must be a key; found {label.ItemType}. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{Options.LabelColumnName}\").",
+                nameof(inputSchema));
+
+        var text = TextDataViewType.Instance;
+        var kinds = new[]
+        {
+            MLNetInternals.NewColumn(ScoreColumns.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, text, false, null),
+            MLNetInternals.NewColumn(ScoreColumns.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, text, false, null),
+        };
+        var keyValues = label.Annotations.FirstOrDefault(a => a.Name == ScoreColumns.KeyValues);
+        var hasNames = keyValues.Name is not null;
+        var scoreAnnotations = hasNames
+            ? kinds.Append(MLNetInternals.NewColumn(ScoreColumns.SlotNames, SchemaShape.Column.VectorKind.Vector, keyValues.ItemType, false, null))
+            : kinds;
+        var predictedAnnotations = hasNames ? kinds.Append(keyValues) : kinds;
+        var score = MLNetInternals.NewColumn(Options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+            new SchemaShape(scoreAnnotations));
+        var predicted = MLNetInternals.NewColumn(Options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
+            new SchemaShape(predictedAnnotations));
+        return new SchemaShape(inputSchema.Where(c => c.Name != score.Name && c.Name != predicted.Name).Append(score).Append(predicted));
+    }
+
+    private static readonly CnnPreprocessing DummyImagePreprocessing = new(CnnInputKind.Image, 3, 1, 1, null, 1, [0f], [1f]);
+
+    private static CnnModel CreateModel(CnnTrainerOptions options, CnnInputKind kind, int classes, int seed,
+        TrainingCheckpoint.State? resumed, IChannel channel)
+    {
+        if (options.Model is CnnModel given)
+        {
+            if (options.Channels is int channels && channels != given.InChannels)
+                throw new ArgumentException(
+                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but Channels is {channels}. " +
+                    $"Leave Channels unset (images are converted to {given.InChannels} channels) or give a model built with inChannels: {channels}.");
+            if (kind == CnnInputKind.Vector && options.Channels is null && options.VectorShape!.Value.Channels != given.InChannels)
+                throw new ArgumentException(
+                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but the vectors have {options.VectorShape.Value.Channels} channel(s). " +
+                    $"Set Channels = {given.InChannels} to convert them, or give a model built with inChannels: {options.VectorShape.Value.Channels}.");
+            if (given.NumClasses != classes)
+            {
+                channel.Info(MessageSensitivity.None, $"Resetting the classifier of {given.Architecture} from {given.NumClasses} to {classes} classes.");
+                lock (InitialisationGate)
+                {
+                    manual_seed(seed);
+                    given.ResetClassifier(classes);
+                }
+            }
+            return given;
+        }
+        var architecture = resumed?.Architecture ?? options.Architecture;
+        var inChannels = options.Channels ?? (kind == CnnInputKind.Vector ? options.VectorShape!.Value.Channels : 3);
+        if (resumed is not null && (resumed.NumClasses != classes || resumed.InChannels != inChannels))
+            throw new ArgumentException(
+                $"Checkpoint '{options.ResumeFromCheckpoint}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
+                $"the data has {classes} classes and the options ask for {inChannels} channels.");
+        lock (InitialisationGate)
+        {
+            manual_seed(seed);
+            return CnnZoo.Create(architecture, classes, inChannels);
+        }
+    }
+
+    private static CnnPreprocessing Preprocess(CnnTrainerOptions options, CnnInputKind kind, CnnModel model)
+    {
+        var vector = options.VectorShape;
+        var (height, width) = options.ImageSize is int size
+            ? (size, size)
+            : kind == CnnInputKind.Vector ? (vector!.Value.Height, vector.Value.Width) : (model.DefaultImageSize, model.DefaultImageSize);
+        if (model.FixedImageSize is int fixedSize && (height != fixedSize || width != fixedSize))
+            throw new ArgumentException($"{model.Architecture} takes only {fixedSize}x{fixedSize} input; set ImageSize = {fixedSize}.");
+        if (Math.Min(height, width) < model.MinImageSize)
+            throw new ArgumentException(
+                $"{model.Architecture} needs input of at least {model.MinImageSize}x{model.MinImageSize}; the images would be {height}x{width}. Set ImageSize to {model.MinImageSize} or more.");
+        var channels = model.InChannels;
+        var mean = options.Mean ?? Enumerable.Repeat(0f, channels).ToArray();
+        var std = options.Std ?? Enumerable.Repeat(1f, channels).ToArray();
+        if (mean.Length != channels || std.Length != channels)
+            throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {mean.Length} and {std.Length}.");
+        return new CnnPreprocessing(kind, channels, height, width, kind == CnnInputKind.Vector ? vector : null, options.PixelScale, mean, std);
+    }
+
+    private (IBatchSource Train, IBatchSource? Validation) ReadData(CnnTrainerOptions options, IDataView trainData, IDataView? validationData,
+        DataViewSchema.Column image, DataViewSchema.Column label, CnnPreprocessing preprocessing, int seed)
+    {
+        var token = options.CancellationToken;
+        IBatchSource Read(IDataView data, DataViewSchema.Column img, DataViewSchema.Column lbl) =>
+            (IBatchSource?)InMemoryBatchSource.TryRead(data, img, lbl, preprocessing, options.SkipUnreadableImages, options.MemoryBudgetBytes, token)
+            ?? new StreamingBatchSource(data, img, lbl, preprocessing, options.SkipUnreadableImages, options.ShuffleBufferRows, token);
+
+        var train = Read(trainData, image, label);
+        if (validationData is not null)
+            return (train, Read(validationData, validationData.Schema[options.ImageColumnName], validationData.Schema[options.LabelColumnName]));
+        if (options.ValidationFraction == 0)
+            return (train, null);
+        if (train is not InMemoryBatchSource cached)
+            throw new ArgumentException(
+                "ValidationFraction needs the training rows in memory, but they exceed MemoryBudgetBytes: pass ValidationData instead, or raise the budget.");
+        using (cached)
+        {
+            using var generator = new Generator((ulong)seed ^ 0x5EED);
+            return cached.Split(options.ValidationFraction, generator);
+        }
+    }
+
+    private static void CheckTrainingRows(IBatchSource train, KeyDataViewType labelType, IChannel channel)
+    {
+        var skipped = $"{train.SkippedMissingLabels} row(s) without a label and {train.SkippedUnreadableImages} with an unreadable image were skipped";
+        if (train.Count == 0)
+            throw new ArgumentException($"The training data has no usable rows ({skipped}).");
+        if (train.SkippedMissingLabels + train.SkippedUnreadableImages > 0)
+            channel.Warning(MessageSensitivity.None, $"{skipped}.");
+        if (train.Classes.Count < 2)
+            throw new ArgumentException(
+                $"The training data holds only one class (key {train.Classes.Single() + 1} of {labelType.Count}); a classifier needs examples of at least two classes.");
+    }
+}

@@ -1,0 +1,211 @@
+using Microsoft.ML;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn;
+
+/// <summary>Optimisers the trainer offers.</summary>
+public enum CnnOptimizer
+{
+    /// <summary>SGD with momentum and weight decay: the lecture's AlexNet recipe.</summary>
+    Sgd,
+
+    /// <summary>Adam, with L2 weight decay in the gradient.</summary>
+    Adam,
+
+    /// <summary>AdamW, with decoupled weight decay.</summary>
+    AdamW,
+}
+
+/// <summary>Learning-rate schedules (a linear warm-up can precede any of them).</summary>
+public enum CnnLearningRateSchedule
+{
+    /// <summary>The learning rate stays constant.</summary>
+    Constant,
+
+    /// <summary>Multiplied by <see cref="CnnTrainerOptions.StepGamma"/> every <see cref="CnnTrainerOptions.StepEpochs"/> epochs.</summary>
+    Step,
+
+    /// <summary>Cosine annealing from the learning rate to zero over the run, per batch.</summary>
+    Cosine,
+
+    /// <summary>Divided by 10 when validation accuracy stops improving for <see cref="CnnTrainerOptions.PlateauPatience"/> epochs (AlexNet's recipe).</summary>
+    ReduceOnPlateau,
+}
+
+/// <summary>
+/// Everything the CNN trainer can be told. Defaults follow the lecture's AlexNet recipe: SGD with momentum 0.9,
+/// learning rate 0.01, weight decay 5e-4, batch 128 (dropout 0.5 is part of the AlexNet and VGG architectures).
+/// </summary>
+public sealed class CnnTrainerOptions
+{
+    /// <summary>Registry name of the architecture (see <c>CnnZoo.Names</c>). Ignored when <see cref="Model"/> is set.</summary>
+    public string Architecture { get; set; } = "resnet18";
+
+    /// <summary>A model to fine-tune (built or loaded by you, e.g. with pretrained weights); its head is reset to the label's class count when that differs.</summary>
+    public CnnModel? Model { get; set; }
+
+    /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The image column: an <c>MLImage</c> or a float vector of <c>C*H*W</c> pixels (then set <see cref="VectorShape"/>).</summary>
+    public string ImageColumnName { get; set; } = "Image";
+
+    /// <summary>Output column of class probabilities.</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>Output column of the predicted key.</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>For vector image columns: (channels, height, width) of each vector, channel-major.</summary>
+    public (int Channels, int Height, int Width)? VectorShape { get; set; }
+
+    /// <summary>Height and width the network sees; images are resized to it. Default: the architecture's design size (224 for ImageNet nets, 32 for CIFAR nets), or the vector's size.</summary>
+    public int? ImageSize { get; set; }
+
+    /// <summary>Channels the network takes: 1 grey, 3 colour. Default: the model's, else 3 for images and the vector's channels.</summary>
+    public int? Channels { get; set; }
+
+    /// <summary>Factor from raw pixel values to [0, 1]: 1/255 by default (bytes, and ExtractPixels' default floats).</summary>
+    public float PixelScale { get; set; } = 1f / 255f;
+
+    /// <summary>Per-channel mean after scaling; default: measured on the training data.</summary>
+    public float[]? Mean { get; set; }
+
+    /// <summary>Per-channel standard deviation after scaling; default: measured on the training data.</summary>
+    public float[]? Std { get; set; }
+
+    /// <summary>Passes over the training data. Range: 1 or more.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Images per step. Range: 1 or more; larger than the data works.</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>The optimiser.</summary>
+    public CnnOptimizer Optimizer { get; set; } = CnnOptimizer.Sgd;
+
+    /// <summary>Peak learning rate. Range: greater than 0.</summary>
+    public double LearningRate { get; set; } = 0.01;
+
+    /// <summary>SGD momentum. Range: [0, 1).</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Use Nesterov momentum with SGD.</summary>
+    public bool Nesterov { get; set; }
+
+    /// <summary>Weight decay (L2). Range: 0 or more.</summary>
+    public double WeightDecay { get; set; } = 5e-4;
+
+    /// <summary>The learning-rate schedule.</summary>
+    public CnnLearningRateSchedule Schedule { get; set; } = CnnLearningRateSchedule.Constant;
+
+    /// <summary>Epochs between steps of the <see cref="CnnLearningRateSchedule.Step"/> schedule.</summary>
+    public int StepEpochs { get; set; } = 30;
+
+    /// <summary>Factor of each step of the <see cref="CnnLearningRateSchedule.Step"/> schedule. Range: (0, 1].</summary>
+    public double StepGamma { get; set; } = 0.1;
+
+    /// <summary>Epochs without validation improvement before <see cref="CnnLearningRateSchedule.ReduceOnPlateau"/> divides the rate by 10.</summary>
+    public int PlateauPatience { get; set; } = 2;
+
+    /// <summary>Epochs of linear warm-up from 0 to the learning rate (fractions allowed). Range: 0 or more.</summary>
+    public double WarmupEpochs { get; set; }
+
+    /// <summary>Label smoothing of the cross-entropy loss. Range: [0, 1).</summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>Augmentation: pad by this many pixels and crop back at a random offset (CIFAR-style); 0 turns it off.</summary>
+    public int RandomCropPadding { get; set; }
+
+    /// <summary>Augmentation: mirror half the images left to right.</summary>
+    public bool HorizontalFlip { get; set; }
+
+    /// <summary>Augmentation: crop a random 8%-100% area with aspect 3/4-4/3 and resize it back (ImageNet-style, for large images).</summary>
+    public bool RandomResizedCrop { get; set; }
+
+    /// <summary>Validation rows, scored after each epoch. Alternatively hold out <see cref="ValidationFraction"/>.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>Fraction of the training rows held out for validation when <see cref="ValidationData"/> is not given. Range: [0, 1).</summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>Stop when validation accuracy has not improved for this many epochs; null trains all epochs.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>With validation, end with the weights of the epoch of best validation accuracy.</summary>
+    public bool KeepBestWeights { get; set; } = true;
+
+    /// <summary>Reports each batch and epoch.</summary>
+    public IProgress<CnnTrainingProgress>? Progress { get; set; }
+
+    /// <summary>Stops training within one batch; the last checkpoint stays intact.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>CPU threads for TorchSharp; null leaves TorchSharp's default.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>Training rows are cached as tensors when they fit in this many bytes, else streamed with prefetching.</summary>
+    public long MemoryBudgetBytes { get; set; } = 4L << 30;
+
+    /// <summary>Rows of the shuffle buffer when streaming.</summary>
+    public int ShuffleBufferRows { get; set; } = 4096;
+
+    /// <summary>Seed of initialisation, shuffling and augmentation; default: drawn from the MLContext's seed.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Writes a checkpoint here after every epoch (atomically: write, then rename).</summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Resumes from this checkpoint (weights, optimiser, epoch, RNG, schedule); reaches the weights an uninterrupted run would.</summary>
+    public string? ResumeFromCheckpoint { get; set; }
+
+    /// <summary>Skip rows whose image cannot be read (counted and logged) instead of failing.</summary>
+    public bool SkipUnreadableImages { get; set; }
+
+    /// <summary>Rows per batch when the trained transformer scores.</summary>
+    public int ScoringBatchSize { get; set; } = 64;
+
+    /// <summary>Checks every option, reporting all problems in one exception.</summary>
+    /// <exception cref="ArgumentException">Lists each invalid option, its value and the valid range.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string message) { if (!ok) errors.Add(message); }
+        Check(Model is not null || !string.IsNullOrWhiteSpace(Architecture), "Architecture must name a zoo architecture or Model must be set.");
+        Check(Epochs >= 1, $"Epochs must be at least 1; got {Epochs}.");
+        Check(BatchSize >= 1, $"BatchSize must be at least 1; got {BatchSize}.");
+        Check(LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate must be greater than 0; got {LearningRate}.");
+        Check(Momentum is >= 0 and < 1, $"Momentum must be in [0, 1); got {Momentum}.");
+        Check(WeightDecay >= 0, $"WeightDecay must be 0 or more; got {WeightDecay}.");
+        Check(StepEpochs >= 1, $"StepEpochs must be at least 1; got {StepEpochs}.");
+        Check(StepGamma is > 0 and <= 1, $"StepGamma must be in (0, 1]; got {StepGamma}.");
+        Check(PlateauPatience >= 1, $"PlateauPatience must be at least 1; got {PlateauPatience}.");
+        Check(WarmupEpochs >= 0, $"WarmupEpochs must be 0 or more; got {WarmupEpochs}.");
+        Check(LabelSmoothing is >= 0 and < 1, $"LabelSmoothing must be in [0, 1); got {LabelSmoothing}.");
+        Check(RandomCropPadding >= 0, $"RandomCropPadding must be 0 or more; got {RandomCropPadding}.");
+        Check(ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1); got {ValidationFraction}.");
+        Check(ValidationData is null || ValidationFraction == 0, "Set ValidationData or ValidationFraction, not both.");
+        Check(EarlyStoppingPatience is null or >= 1, $"EarlyStoppingPatience must be at least 1; got {EarlyStoppingPatience}.");
+        Check(Schedule != CnnLearningRateSchedule.ReduceOnPlateau || ValidationData is not null || ValidationFraction > 0,
+            "Schedule ReduceOnPlateau needs validation: set ValidationData or ValidationFraction.");
+        Check(EarlyStoppingPatience is null || ValidationData is not null || ValidationFraction > 0,
+            "EarlyStoppingPatience needs validation: set ValidationData or ValidationFraction.");
+        Check(Threads is null or >= 1, $"Threads must be at least 1; got {Threads}.");
+        Check(MemoryBudgetBytes >= 0, $"MemoryBudgetBytes must be 0 or more; got {MemoryBudgetBytes}.");
+        Check(ShuffleBufferRows >= 1, $"ShuffleBufferRows must be at least 1; got {ShuffleBufferRows}.");
+        Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
+        Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");
+        Check(Channels is null or 1 or 3, $"Channels must be 1 or 3; got {Channels}.");
+        Check(PixelScale > 0 && float.IsFinite(PixelScale), $"PixelScale must be greater than 0; got {PixelScale}.");
+        Check(VectorShape is null || (VectorShape.Value.Channels is 1 or 3 && VectorShape.Value.Height >= 1 && VectorShape.Value.Width >= 1),
+            $"VectorShape must be (1 or 3 channels, height >= 1, width >= 1); got {VectorShape}.");
+        Check(Mean is null || Mean.All(float.IsFinite), "Mean must hold finite values.");
+        Check(Std is null || Std.All(s => s > 0 && float.IsFinite(s)), "Std must hold values greater than 0.");
+        Check((Mean is null) == (Std is null), "Set Mean and Std together, or neither (then both are measured on the training data).");
+        Check(DeviceSelection.IsValid(Device), $"Device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got '{Device}'.");
+        if (errors.Count > 0)
+            throw new ArgumentException("Invalid CNN trainer options:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => " - " + e)));
+    }
+}

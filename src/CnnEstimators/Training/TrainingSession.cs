@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MLNetCnn.Data;
+using MLNetCnn.Zoo;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Training;
+
+/// <summary>
+/// One training run over prepared batch sources: per epoch shuffle, augment, normalise, forward and
+/// backward, schedule, validate, early-stop and checkpoint. Every step runs in its own dispose scope,
+/// so native memory stays flat over epochs.
+/// </summary>
+internal sealed class TrainingSession
+{
+    private readonly CnnTrainerOptions options;
+    private readonly CnnModel model;
+    private readonly CnnPreprocessing preprocessing;
+    private readonly Device device;
+    private readonly IChannel? log;
+    private readonly Tensor mean;
+    private readonly Tensor std;
+    private readonly BatchAugmentation augmentation;
+
+    public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log)
+    {
+        this.options = options;
+        this.model = model;
+        this.preprocessing = preprocessing;
+        this.device = device;
+        this.log = log;
+        mean = tensor(preprocessing.Mean.ToArray()).reshape(1, -1, 1, 1).to(device);
+        std = tensor(preprocessing.Std.ToArray()).reshape(1, -1, 1, 1).to(device);
+        augmentation = new BatchAugmentation(options);
+    }
+
+    public List<CnnEpochMetrics> History { get; private set; } = [];
+
+    /// <summary>Trains; returns when all epochs ran or early stopping ended the run.</summary>
+    /// <exception cref="OperationCanceledException">The cancellation token fired (the last checkpoint stays intact).</exception>
+    public void Run(IBatchSource train, IBatchSource? validation, long seed)
+    {
+        var stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
+        var plan = new LearningRatePlan(options, stepsPerEpoch);
+        using var optimizer = CreateOptimizer();
+        using var generator = new Generator((ulong)seed);
+        var state = (EpochsDone: 0, BestAccuracy: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
+        Dictionary<string, Tensor>? best = null;
+
+        if (options.ResumeFromCheckpoint is string resume)
+        {
+            var saved = TrainingCheckpoint.ReadState(resume);
+            best = TrainingCheckpoint.Restore(resume, model, optimizer, generator);
+            (plan.PlateauScale, plan.PlateauBest, plan.PlateauWait) = (saved.PlateauScale, saved.PlateauBest, saved.PlateauWait);
+            state = (saved.EpochsDone, saved.BestValidationAccuracy, saved.EpochsSinceBest, saved.BestEpoch);
+            History = saved.History;
+            Info($"Resumed from '{resume}' after epoch {saved.EpochsDone}.");
+        }
+
+        for (var epoch = state.EpochsDone; epoch < options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch);
+            (double Loss, double Accuracy)? validated = validation is null ? null : Evaluate(validation);
+            var reduced = validated is { } v && plan.ObserveValidation(v.Accuracy);
+
+            if (validated is { } val && val.Accuracy > state.BestAccuracy)
+            {
+                state = (state.EpochsDone, val.Accuracy, 0, epoch + 1);
+                if (options.KeepBestWeights)
+                    best = CopyOf(model.state_dict(), best);
+            }
+            else if (validated is not null)
+                state.SinceBest++;
+            state.EpochsDone = epoch + 1;
+
+            var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond);
+            History.Add(metrics);
+            if (options.CheckpointPath is string checkpoint)
+                TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
+                    state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestAccuracy, state.SinceBest, state.BestEpoch, History),
+                    model, optimizer, generator, best);
+            var message = $"epoch {epoch + 1}/{options.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
+                          (validated is { } m ? $", validation loss {m.Loss:F4}, validation accuracy {m.Accuracy:P2}" : "") +
+                          $", lr {rate:G4}, {imagesPerSecond:F0} images/s" + (reduced ? " (plateau: learning rate divided by 10)" : "");
+            Info(message);
+            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Epochs, stepsPerEpoch, stepsPerEpoch, loss, accuracy, rate,
+                imagesPerSecond, IsEpochEnd: true, validated?.Loss, validated?.Accuracy, message));
+
+            if (options.EarlyStoppingPatience is int patience && state.SinceBest >= patience)
+            {
+                Info($"Early stopping after epoch {epoch + 1}: no validation improvement for {patience} epochs.");
+                break;
+            }
+        }
+
+        if (best is not null && options.KeepBestWeights)
+        {
+            using var noGrad = no_grad();
+            var current = model.state_dict();
+            foreach (var (key, value) in best)
+                current[key].copy_(value);
+            Info($"Kept the weights of epoch {state.BestEpoch} (validation accuracy {state.BestAccuracy:P2}).");
+        }
+        if (best is not null)
+            foreach (var value in best.Values)
+                value.Dispose();
+    }
+
+    private (double Loss, double Accuracy, double Rate, double ImagesPerSecond) TrainEpoch(IBatchSource train, LearningRatePlan plan,
+        OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch)
+    {
+        model.train();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, rate = 0;
+        long correct = 0, seen = 0;
+        var step = 0;
+        foreach (var batch in train.Batches(options.BatchSize, generator))
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                rate = plan.RateAt(epoch, step);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = rate;
+                var x = Prepare(batch.Images, generator, augment: true);
+                var y = batch.Labels.to(device);
+                optimizer.zero_grad();
+                var (loss, logits) = model.TrainingForward(x, y, Criterion);
+                loss.backward();
+                optimizer.step();
+                var n = batch.Labels.shape[0];
+                lossSum += loss.item<float>() * n;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += n;
+            }
+            step++;
+            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Epochs, step, stepsPerEpoch, lossSum / seen, (double)correct / seen,
+                rate, seen / clock.Elapsed.TotalSeconds, IsEpochEnd: false, null, null, $"epoch {epoch + 1} batch {step}/{stepsPerEpoch}"));
+        }
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Mean cross-entropy and accuracy in eval mode.</summary>
+    public (double Loss, double Accuracy) Evaluate(IBatchSource data)
+    {
+        model.eval();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        using var noGrad = no_grad();
+        foreach (var batch in data.Batches(options.ScoringBatchSize, generator: null))
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                var y = batch.Labels.to(device);
+                var logits = model.call(Prepare(batch.Images, generator: null, augment: false));
+                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += y.shape[0];
+            }
+        }
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1));
+    }
+
+    private Tensor Criterion(Tensor logits, Tensor targets)
+        => nn.functional.cross_entropy(logits, targets, label_smoothing: options.LabelSmoothing);
+
+    private Tensor Prepare(Tensor raw, Generator? generator, bool augment)
+    {
+        var x = raw.to(device).to_type(ScalarType.Float32) * preprocessing.PixelScale;
+        if (augment && generator is not null && augmentation.IsActive)
+            x = augmentation.Apply(x, generator);
+        return (x - mean) / std;
+    }
+
+    private OptimizerHelper CreateOptimizer() => options.Optimizer switch
+    {
+        CnnOptimizer.Adam => optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
+        CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
+        _ => optim.SGD(model.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay,
+            nesterov: options.Nesterov && options.Momentum > 0),
+    };
+
+    private static Dictionary<string, Tensor> CopyOf(Dictionary<string, Tensor> weights, Dictionary<string, Tensor>? previous)
+    {
+        if (previous is not null)
+            foreach (var value in previous.Values)
+                value.Dispose();
+        using var noGrad = no_grad();
+        return weights.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    private void Info(string message) => log?.Info(MessageSensitivity.None, message);
+}

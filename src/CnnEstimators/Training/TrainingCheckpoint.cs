@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ internal sealed class TrainingCheckpoint
 {
     private const string StateEntry = "state.json";
 
+    // Best accuracy starts at -infinity before any validation.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>The JSON part: counters and history.</summary>
     public sealed record State(
         string Architecture, int NumClasses, int InChannels, int EpochsDone, double PlateauScale, double PlateauBest, int PlateauWait,
@@ -26,17 +30,24 @@ internal sealed class TrainingCheckpoint
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Create))
+        try
         {
-            Write(zip, "model.bin", s => model.save(s));
-            Write(zip, "optimizer.bin", s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
-            Write(zip, "generator.bin", s => WriteBytes(s, generator.get_state()));
-            Write(zip, "default_generator.bin", s => WriteBytes(s, Generator.Default.get_state()));
-            if (bestWeights is not null)
-                Write(zip, "best.safetensors", s => Safetensors.SaveStateDict(s, bestWeights.ToDictionary(), leaveOpen: true));
-            Write(zip, StateEntry, s => JsonSerializer.Serialize(s, state));
+            using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Create))
+            {
+                Write(zip, "model.bin", s => model.save(s));
+                Write(zip, "optimizer.bin", s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
+                Write(zip, "generator.bin", s => WriteBytes(s, generator.get_state()));
+                Write(zip, "default_generator.bin", s => WriteBytes(s, Generator.Default.get_state()));
+                if (bestWeights is not null)
+                    Write(zip, "best.safetensors", s => Safetensors.SaveStateDict(s, bestWeights.ToDictionary(), leaveOpen: true));
+                Write(zip, StateEntry, s => JsonSerializer.Serialize(s, state, Json));
+            }
+            File.Move(temporary, path, overwrite: true);
         }
-        File.Move(temporary, path, overwrite: true);
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     /// <summary>Reads the counters only (to build the model before restoring it).</summary>
@@ -44,7 +55,7 @@ internal sealed class TrainingCheckpoint
     {
         using var zip = Open(path);
         using var stream = Entry(zip, path, StateEntry).Open();
-        return JsonSerializer.Deserialize<State>(stream) ?? throw Corrupt(path, "empty state");
+        return JsonSerializer.Deserialize<State>(stream, Json) ?? throw Corrupt(path, "empty state");
     }
 
     /// <summary>Restores weights, optimiser, generators; returns the best weights when the checkpoint has them.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace MLNetCnn.Tests.Support;
 
@@ -6,6 +7,7 @@ namespace MLNetCnn.Tests.Support;
 public sealed class ImageRow
 {
     public string Label { get; set; } = "";
+    [ImageType(Shapes.Size, Shapes.Size)]
     public MLImage Image { get; set; } = null!;
 }
 

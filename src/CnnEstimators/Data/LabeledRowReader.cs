@@ -9,6 +9,7 @@ namespace MLNetCnn.Data;
 /// </summary>
 internal sealed class LabeledRowReader : IDisposable
 {
+    private readonly IDataView data;
     private readonly DataViewRowCursor cursor;
     private readonly PixelReader pixels;
     private readonly ValueGetter<uint> labelGetter;
@@ -17,6 +18,7 @@ internal sealed class LabeledRowReader : IDisposable
 
     public LabeledRowReader(IDataView data, DataViewSchema.Column image, DataViewSchema.Column label, CnnPreprocessing preprocessing, bool skipUnreadable)
     {
+        this.data = data;
         cursor = data.GetRowCursor([image, label]);
         pixels = new PixelReader(cursor, image, preprocessing);
         labelGetter = cursor.GetGetter<uint>(label);
@@ -57,6 +59,11 @@ internal sealed class LabeledRowReader : IDisposable
             {
                 UnreadableImages++;
                 continue;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException(
+                    $"{e.Message}{RowDescription.Of(data, cursor.Position)}. Fix or remove the row, or set SkipUnreadableImages = true to skip such rows (they are counted).", e);
             }
             classIndex = label - 1;
             return true;

@@ -99,13 +99,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
         if (!columns.TryGetValue(Options.ImageColumnName, out var image))
-            throw new ArgumentException($"The image column '{Options.ImageColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys)}.", nameof(inputSchema));
+            throw new ArgumentException($"The image column '{Options.ImageColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}.", nameof(inputSchema));
         var isImage = image.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
         var isVector = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType == NumberDataViewType.Single;
         if (!isImage && !isVector)
             throw new ArgumentException($"Column '{Options.ImageColumnName}' must be an image (MLImage) or a vector of floats; found {image.ItemType}.", nameof(inputSchema));
         if (!columns.TryGetValue(Options.LabelColumnName, out var label))
-            throw new ArgumentException($"The label column '{Options.LabelColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys)}.", nameof(inputSchema));
+            throw new ArgumentException($"The label column '{Options.LabelColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}.", nameof(inputSchema));
         if (!label.IsKey)
             throw new ArgumentException(
                 $"Label column '{Options.LabelColumnName}' must be a key; found {label.ItemType}. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{Options.LabelColumnName}\").",

@@ -1,0 +1,243 @@
+using FluentAssertions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn.Tests.Training;
+
+/// <summary>Each bad input gives a clear error naming the column, row or file, and nothing is trained on garbage.</summary>
+public class BadInputTests
+{
+    private static readonly List<ShapeExample> Examples = Shapes.Generate(64, seed: 9);
+
+    private static CnnTrainerOptions Quick() { var o = Pipelines.FastOptions(epochs: 1); o.BatchSize = 16; return o; }
+
+    private static IDataView Keyed(MLContext ml, IDataView data)
+        => ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+
+    [Fact]
+    public void Fit_MissingImageColumn_ListsTheColumns()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.ImageColumnName = "Picture";
+
+        var act = () => Pipelines.Classifier(ml, options).Fit(Pipelines.ImagesView(ml, Examples));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*image column 'Picture' is not in the data*'Label'*'Image'*");
+    }
+
+    [Fact]
+    public void Fit_MissingLabelColumn_SaysSo()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.LabelColumnName = "Class";
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Pipelines.ImagesView(ml, Examples));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*label column 'Class' is not in the data*");
+    }
+
+    [Fact]
+    public void Fit_LabelNotAKey_SaysToUseMapValueToKey()
+    {
+        var ml = new MLContext(1);
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(Quick()).Fit(Pipelines.ImagesView(ml, Examples));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Label column 'Label' must be a key; found String*MapValueToKey(\"Label\")*");
+    }
+
+    [Fact]
+    public void GetOutputSchema_LabelNotAKey_FailsBeforeTraining()
+    {
+        var ml = new MLContext(1);
+        var shape = new SchemaShape(
+        [
+            Internal.MLNetInternals.NewColumn("Label", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false, null),
+            Internal.MLNetInternals.NewColumn("Image", SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), false, null),
+        ]);
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(Quick()).GetOutputSchema(shape);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*must be a key*MapValueToKey*");
+    }
+
+    [Fact]
+    public void Fit_ImageColumnOfAnotherType_NamesTypeAndFix()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.ImageColumnName = "Label";
+        var data = ml.Transforms.Conversion.MapValueToKey("Key", "Label").Fit(Pipelines.ImagesView(ml, Examples)).Transform(Pipelines.ImagesView(ml, Examples));
+        options.LabelColumnName = "Key";
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Column 'Label' must be an image (MLImage, from LoadImages) or a vector of floats*found String*");
+    }
+
+    [Fact]
+    public void Fit_VectorOfWrongLength_NamesExpectedAndFound()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.ImageColumnName = "Pixels";
+        options.VectorShape = (1, 28, 28);
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Column 'Pixels' must be an image or a vector of 1*28*28 = 784 floats; found Vector<Single, 3072>*");
+    }
+
+    [Fact]
+    public void Fit_VectorWithoutShape_AsksForVectorShape()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.ImageColumnName = "Pixels";
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*set VectorShape*");
+    }
+
+    [Fact]
+    public void Fit_NaNPixel_NamesRowAndIndex()
+    {
+        var ml = new MLContext(1);
+        var rows = Examples.Select(e => e.AsVector()).ToList();
+        rows[5].Pixels[17] = float.NaN;
+        var options = Quick();
+        options.ImageColumnName = "Pixels";
+        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, ml.Data.LoadFromEnumerable(rows)));
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*Row 5: column 'Pixels' holds NaN at index 17*");
+    }
+
+    [Fact]
+    public void Fit_CorruptImageFile_NamesTheFile_OrSkipsAndCountsIt()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(1);
+        var rows = Shapes.SaveAsPng(Examples, folder.Path);
+        File.WriteAllText(folder.File(rows[3].ImagePath), "not a png");
+        var data = ml.Data.LoadFromEnumerable(rows);
+        IEstimator<ITransformer> Pipeline(CnnTrainerOptions o) => ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(o));
+
+        var failing = () => Pipeline(Quick()).Fit(data);
+        failing.Should().Throw<InvalidDataException>().WithMessage($"*Row 3*'Image'*{rows[3].ImagePath}*");
+
+        var skipping = Quick();
+        skipping.SkipUnreadableImages = true;
+        var messages = new List<string>();
+        ml.Log += (_, e) => messages.Add(e.Message);
+        var model = Pipeline(skipping).Fit(data);
+        messages.Should().Contain(m => m.Contains("1 with an unreadable image were skipped"));
+        var scored = ml.Data.CreateEnumerable<ScoredRow>(model.Transform(data), false).ToList();
+        scored[3].Score.Should().OnlyContain(s => float.IsNaN(s), "an unreadable image has no score");
+        scored[3].PredictedLabel.Should().Be(0u, "its predicted key is missing");
+        scored[4].Score.Sum().Should().BeApproximately(1f, 1e-4f);
+    }
+
+    public sealed class ScoredRow
+    {
+        public float[] Score { get; set; } = [];
+        [KeyType(4)]
+        public uint PredictedLabel { get; set; }
+    }
+
+    [Fact]
+    public void Fit_EmptyData_SaysThereAreNoRows()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Pipelines.ImagesView(ml, Examples));
+        var empty = keys.Transform(Pipelines.ImagesView(ml, []));
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(Quick()).Fit(empty);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*no usable rows*");
+    }
+
+    [Fact]
+    public void Fit_OneClassOnly_SaysAtLeastTwoAreNeeded()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Pipelines.ImagesView(ml, Examples));
+        var oneClass = keys.Transform(Pipelines.ImagesView(ml, Examples.Where(e => e.Label == Shapes.Classes[0])));
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(Quick()).Fit(oneClass);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*only one class (key 1 of 4)*at least two*");
+    }
+
+    [Fact]
+    public void Fit_PretrainedModelWithOtherChannels_IsRefused()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.ImageColumnName = "Pixels";
+        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+        options.Model = CnnZoo.Create("resnet20", numClasses: 4, inChannels: 1);
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but the vectors have 3 channel(s)*Channels = 1*");
+        options.Channels = 3;
+        FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples))))
+            .Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but Channels is 3*");
+    }
+
+    [Fact]
+    public void Fit_BatchLargerThanData_Trains()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.BatchSize = 1000;
+
+        using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples)));
+
+        model.History.Should().ContainSingle().Which.TrainLoss.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Options_SeveralInvalid_AreAllReportedAtOnce()
+    {
+        var ml = new MLContext(1);
+        var options = new CnnTrainerOptions { Epochs = 0, BatchSize = -1, LearningRate = 0, Device = "tpu", EarlyStoppingPatience = 2 };
+
+        var act = () => ml.MulticlassClassification.Trainers.Cnn(options);
+
+        act.Should().Throw<ArgumentException>().WithMessage(
+            "*Epochs must be at least 1; got 0*BatchSize must be at least 1; got -1*LearningRate must be greater than 0*needs validation*Device must be*'tpu'*");
+    }
+
+    [Fact]
+    public void Fit_UnknownArchitecture_ListsTheZoo()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.Architecture = "resnet9000";
+
+        FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples))))
+            .Should().Throw<ArgumentException>().WithMessage("*Unknown architecture 'resnet9000'*resnet20*");
+    }
+
+    [Fact]
+    public void Fit_ImageSizeBelowTheNetworksMinimum_SaysWhichSizeWorks()
+    {
+        var ml = new MLContext(1);
+        var options = Quick();
+        options.Architecture = "alexnet";
+        options.ImageSize = 32;
+
+        FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples))))
+            .Should().Throw<ArgumentException>().WithMessage("*alexnet needs input of at least 63x63*ImageSize*");
+    }
+}

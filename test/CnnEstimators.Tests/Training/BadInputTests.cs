@@ -56,8 +56,8 @@ public class BadInputTests
         var ml = new MLContext(1);
         var shape = new SchemaShape(
         [
-            Internal.MLNetInternals.NewColumn("Label", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false, null),
-            Internal.MLNetInternals.NewColumn("Image", SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), false, null),
+            MLNetCnn.Internal.MLNetInternals.NewColumn("Label", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false, null),
+            MLNetCnn.Internal.MLNetInternals.NewColumn("Image", SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), false, null),
         ]);
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(Quick()).GetOutputSchema(shape);

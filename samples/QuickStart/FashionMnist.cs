@@ -11,8 +11,29 @@ internal static class FashionMnist
     public static readonly string[] ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>One image: its class name and 28x28 grey pixels (0-255) as a float vector.</summary>
+    public sealed class Row
+    {
+        public string Label { get; set; } = "";
+
+        [Microsoft.ML.Data.VectorType(28 * 28)]
+        public float[] Pixels { get; set; } = [];
+    }
+
+    /// <summary>The training or test set as rows for <c>mlContext.Data.LoadFromEnumerable</c>.</summary>
+    public static List<Row> LoadRows(string folder, bool train)
+    {
+        var (images, labels, count) = Load(folder, train);
+        const int area = 28 * 28;
+        return Enumerable.Range(0, count).Select(i => new Row
+        {
+            Label = ClassNames[labels[i]],
+            Pixels = images.AsSpan(i * area, area).ToArray().Select(b => (float)b).ToArray(),
+        }).ToList();
+    }
+
     /// <summary>Images as bytes (N x 28 x 28, row-major) and labels 0-9.</summary>
-    public static (byte[] Images, byte[] Labels, int Count) Load(string folder, bool train)
+    private static (byte[] Images, byte[] Labels, int Count) Load(string folder, bool train)
     {
         var prefix = train ? "train" : "t10k";
         var images = ReadIdx(Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz"), expectedMagic: 0x803, out var count);

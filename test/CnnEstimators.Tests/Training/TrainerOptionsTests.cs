@@ -193,4 +193,27 @@ public class TrainerOptionsTests
                 .Should().Throw<InvalidOperationException>().WithMessage("*CUDA is not available*TorchSharpBackend=cuda-linux*");
         }
     }
+
+    [Fact]
+    public void ImageNetStyleRecipe_ResizedCropsStepScheduleWarmupNesterov_Trains()
+    {
+        var (ml, train, test) = Data();
+        var options = Pipelines.FastOptions(epochs: 3);
+        options.RandomResizedCrop = true;
+        options.HorizontalFlip = true;
+        options.Schedule = CnnLearningRateSchedule.Step;
+        options.StepEpochs = 2;
+        options.StepGamma = 0.1;
+        options.WarmupEpochs = 1;
+        options.Nesterov = true;
+        var rates = new List<double>();
+        options.Progress = new SynchronousProgress<CnnTrainingProgress>(p => { if (!p.IsEpochEnd) rates.Add(p.LearningRate); });
+
+        using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
+
+        rates.Take(10).Should().BeInAscendingOrder("the first epoch warms up");
+        rates[9].Should().BeApproximately(0.05, 1e-12);
+        model.History.Select(h => h.LearningRate).Should().Equal([0.05, 0.05, 0.005], (a, b) => Math.Abs(a - b) < 1e-12);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.4);
+    }
 }

@@ -33,7 +33,8 @@ var options = new CnnTrainerOptions
         if (!p.IsEpochEnd) return;
         using var self = Process.GetCurrentProcess();
         residentMiB.Add(self.WorkingSet64 / 1048576.0);
-        Console.WriteLine($"epoch {p.Epoch}: resident {residentMiB[^1]:F0} MiB, {p.ImagesPerSecond:F0} images/s, validation accuracy {p.ValidationAccuracy:P1}");
+        Console.WriteLine($"epoch {p.Epoch}: resident {residentMiB[^1]:F0} MiB, live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}, " +
+                          $"{p.ImagesPerSecond:F0} images/s, validation accuracy {p.ValidationAccuracy:P1}");
     }),
 };
 using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keyed);

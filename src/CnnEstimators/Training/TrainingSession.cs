@@ -76,6 +76,10 @@ internal sealed class TrainingSession
                 state.SinceBest++;
             state.EpochsDone = epoch + 1;
 
+            // TorchSharp wrappers that were not disposed (implicit Scalars, say) hold native memory the GC
+            // cannot see, so it would collect them late; once per epoch keeps resident memory flat.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond);
             History.Add(metrics);
             if (options.CheckpointPath is string checkpoint)
@@ -192,6 +196,7 @@ internal sealed class TrainingSession
             foreach (var value in previous.Values)
                 value.Dispose();
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();  // takes the detached views; the clones leave it
         return weights.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
     }
 

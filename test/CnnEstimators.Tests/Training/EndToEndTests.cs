@@ -47,4 +47,27 @@ public class EndToEndTests
         }
         batched.Select(p => p.PredictedLabel).Distinct().Should().HaveCountGreaterThan(1, "different rows get their own predictions");
     }
+
+    [Fact]
+    public void FlatOverload_AsTheIssueWritesIt_TrainsResNet18At224()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var rows = Shapes.SaveAsPng(Shapes.Generate(16, seed: 3), folder.Path);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(architecture: "resnet18", labelColumnName: "Label",
+                    imageColumnName: "Image", epochs: 1, batchSize: 8))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+
+        var model = pipeline.Fit(data);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data));
+
+        var cnn = model.OfType<CnnClassifierTransformer>().Single();
+        (cnn.Preprocessing.Height, cnn.Preprocessing.Width, cnn.Preprocessing.Channels).Should().Be((224, 224, 3), "resnet18's design size");
+        cnn.Model.Architecture.Should().Be("resnet18");
+        metrics.ConfusionMatrix.NumberOfClasses.Should().Be(4);
+        ml.Model.CreatePredictionEngine<FileRow, Prediction>(model).Predict(rows[0]).Score.Should().HaveCount(4);
+    }
 }

@@ -77,6 +77,12 @@ public sealed class AlexNet : CnnModel
         ReplaceModule(nameof(classifier), classifier);
     }
 
+    internal override string ExportGraph(OnnxGraph graph, string input)
+    {
+        var x = graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool.");
+        return graph.Export(classifier, graph.Flatten(x), "classifier.");
+    }
+
     private static Sequential TorchvisionFeatures(int inChannels) => Sequential(
         ("0", Conv2d(inChannels, 64, kernel_size: 11, stride: 4, padding: 2)),
         ("1", ReLU()),

@@ -115,6 +115,33 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     /// <summary>Saves the weights; the extension chooses the format as in <see cref="LoadWeights"/>.</summary>
     public void SaveWeights(string path) => WeightFile.Save(this, path);
 
+    /// <summary>
+    /// Writes the network as an ONNX model (opset 13, dynamic batch) for inputs of
+    /// <paramref name="channels"/> x <paramref name="height"/> x <paramref name="width"/>, in eval mode: convolutions (groups),
+    /// batch norm, ReLU, LRN, max/average pooling (ceil mode), adaptive pooling at that size, linear layers, concatenation,
+    /// residual additions. ONNX Runtime and ML.NET's <c>ApplyOnnxModel</c> run it.
+    /// </summary>
+    /// <param name="path">The .onnx file to write (atomically: write, then rename).</param>
+    /// <param name="channels">Input channels.</param>
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="options">Normalisation and softmax inside the graph, value names.</param>
+    public void ExportOnnx(string path, int channels, int height, int width, OnnxExportOptions? options = null)
+    {
+        var bytes = ToOnnx(channels, height, width, options);
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
+    public byte[] ToOnnx(int channels, int height, int width, OnnxExportOptions? options = null)
+        => OnnxExport.Export(this, channels, height, width, options ?? new OnnxExportOptions());
+
+    /// <summary>Adds the network's ONNX nodes (eval mode); the zoo's architectures override it.</summary>
+    internal virtual string ExportGraph(OnnxGraph graph, string input)
+        => throw new NotSupportedException($"{Architecture} ({GetType().Name}) has no ONNX export; the zoo's architectures have one.");
+
     /// <summary>The state_dict key prefixes of the classifier layers that <see cref="ResetClassifier"/> replaces.</summary>
     public abstract IReadOnlyList<string> ClassifierKeyPrefixes { get; }
 

@@ -6,7 +6,7 @@ namespace MLNetCnn.Zoo;
 
 /// <summary>torchvision's GoogLeNet unit: convolution without bias, batch norm (eps 0.001), ReLU.</summary>
 /// <remarks>Keys: <c>conv.weight</c>, <c>bn.weight</c>, <c>bn.bias</c>, <c>bn.running_mean</c>, ...</remarks>
-public sealed class BasicConv2d : Module<Tensor, Tensor>
+public sealed class BasicConv2d : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
@@ -18,6 +18,9 @@ public sealed class BasicConv2d : Module<Tensor, Tensor>
         bn = BatchNorm2d(outChannels, eps: 0.001);
         RegisterComponents();
     }
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input, string prefix)
+        => graph.Relu(graph.Export(bn, graph.Export(conv, input, prefix + "conv."), prefix + "bn."));
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -110,6 +110,21 @@ public sealed class GoogLeNet : CnnModel
         aux2?.ResetClassifier(numClasses);
     }
 
+    // The inference graph: the auxiliary classifiers only train.
+    internal override string ExportGraph(OnnxGraph graph, string input)
+    {
+        var x = input;
+        foreach (var (name, module) in new (string, nn.Module)[]
+        {
+            ("conv1", conv1), ("maxpool1", maxpool1), ("conv2", conv2), ("conv3", conv3), ("maxpool2", maxpool2),
+            ("inception3a", inception3a), ("inception3b", inception3b), ("maxpool3", maxpool3),
+            ("inception4a", inception4a), ("inception4b", inception4b), ("inception4c", inception4c), ("inception4d", inception4d),
+            ("inception4e", inception4e), ("maxpool4", maxpool4), ("inception5a", inception5a), ("inception5b", inception5b), ("avgpool", avgpool),
+        })
+            x = graph.Export(module, x, name + ".");
+        return graph.Export(fc, graph.Flatten(x), "fc.");
+    }
+
     private Tensor Trunk(Tensor x, List<Tensor>? auxOutputs)
     {
         using var scope = NewDisposeScope();

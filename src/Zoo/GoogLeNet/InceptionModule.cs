@@ -11,7 +11,7 @@ namespace MLNetCnn.Zoo;
 /// after the pool, which cuts the cost (for 256x28x28 in: 854M multiply-adds naive, 271M with bottlenecks).
 /// </summary>
 /// <remarks>Keys as torchvision: <c>branch1.*</c>, <c>branch2.0.*</c>, <c>branch2.1.*</c>, ..., <c>branch4.1.*</c>.</remarks>
-public sealed class InceptionModule : Module<Tensor, Tensor>
+public sealed class InceptionModule : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Module<Tensor, Tensor> branch1;
     private readonly Sequential branch2;
@@ -68,6 +68,12 @@ public sealed class InceptionModule : Module<Tensor, Tensor>
             ("0", MaxPool2d(kernel_size: 3, stride: 1, padding: 1, ceil_mode: true)),
             ("1", new BasicConv2d(inChannels, poolProjection, kernelSize: 1))),
         ch1x1 + ch3x3 + ch5x5 + poolProjection);
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input, string prefix) => graph.Concat(
+    [
+        graph.Export(branch1, input, prefix + "branch1."), graph.Export(branch2, input, prefix + "branch2."),
+        graph.Export(branch3, input, prefix + "branch3."), graph.Export(branch4, input, prefix + "branch4."),
+    ]);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -75,6 +75,14 @@ public sealed class CifarResNet : CnnModel
         ReplaceModule(nameof(fc), fc);
     }
 
+    internal override string ExportGraph(OnnxGraph graph, string input)
+    {
+        var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, "conv1."), "bn1."));
+        foreach (var (name, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3) })
+            x = graph.Export(layer, x, name + ".");
+        return graph.Export(fc, graph.Flatten(graph.Export(avgpool, x, "avgpool.")), "fc.");
+    }
+
     private static Sequential MakeStage(long inChannels, long planes, int blocks, long stride, bool residual)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>(blocks);
@@ -112,6 +120,25 @@ public sealed class CifarBlock : ResidualBlock
 
     /// <inheritdoc />
     protected override Tensor Residual(Tensor x) => bn2.call(conv2.call(functional.relu(bn1.call(conv1.call(x)))));
+
+    /// <inheritdoc />
+    internal override string ExportResidual(OnnxGraph graph, string input, string prefix)
+    {
+        var y = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, prefix + "conv1."), prefix + "bn1."));
+        return graph.Export(bn2, graph.Export(conv2, y, prefix + "conv2."), prefix + "bn2.");
+    }
+
+    /// <inheritdoc />
+    internal override string? ExportShortcut(OnnxGraph graph, string input, string prefix)
+    {
+        if (!residual)
+            return null;
+        if (stride == 1 && padChannels == 0)
+            return input;
+        var subsampled = graph.Node("Slice",
+            [input, graph.Int64s("starts", 0, 0), graph.Int64s("ends", long.MaxValue, long.MaxValue), graph.Int64s("axes", 2, 3), graph.Int64s("steps", stride, stride)]);
+        return graph.Node("Pad", [subsampled, graph.Int64s("pads", 0, padChannels / 2, 0, 0, 0, padChannels - padChannels / 2, 0, 0)]);
+    }
 
     /// <inheritdoc />
     protected override Tensor? Shortcut(Tensor x)

@@ -81,6 +81,15 @@ public sealed class ResNet : CnnModel
         ReplaceModule(nameof(fc), fc);
     }
 
+    internal override string ExportGraph(OnnxGraph graph, string input)
+    {
+        var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, "conv1."), "bn1."));
+        x = graph.Export(maxpool, x, "maxpool.");
+        foreach (var (name, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4) })
+            x = graph.Export(layer, x, name + ".");
+        return graph.Export(fc, graph.Flatten(graph.Export(avgpool, x, "avgpool.")), "fc.");
+    }
+
     private static Sequential MakeStage(bool bottleneck, ref long channels, long planes, int blocks, long stride)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>(blocks);

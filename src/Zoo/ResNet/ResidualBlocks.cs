@@ -8,7 +8,7 @@ namespace MLNetCnn.Zoo;
 /// A residual block: it learns the residual <c>F(x)</c> and outputs <c>relu(F(x) + shortcut(x))</c>,
 /// so an identity mapping is as easy as <c>F = 0</c> (He et al. 2015).
 /// </summary>
-public abstract class ResidualBlock : Module<Tensor, Tensor>
+public abstract class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Names the block for TorchSharp.</summary>
     protected ResidualBlock(string name) : base(name) { }
@@ -21,6 +21,19 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
 
     /// <summary>The shortcut: identity, a 1x1 projection, or option A's zero-padded subsampling; <c>null</c> for a plain (non-residual) block.</summary>
     protected abstract Tensor? Shortcut(Tensor x);
+
+    /// <summary>ONNX nodes of the residual branch.</summary>
+    internal abstract string ExportResidual(OnnxGraph graph, string input, string prefix);
+
+    /// <summary>ONNX nodes of the shortcut; null for a plain block.</summary>
+    internal abstract string? ExportShortcut(OnnxGraph graph, string input, string prefix);
+
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string input, string prefix)
+    {
+        var fx = ExportResidual(graph, input, prefix);
+        var shortcut = ExportShortcut(graph, input, prefix);
+        return graph.Relu(shortcut is null ? fx : graph.Add(fx, shortcut));
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
@@ -61,6 +74,16 @@ public sealed class BasicBlock : ResidualBlock
     /// <inheritdoc />
     protected override Tensor? Shortcut(Tensor x) => downsample is null ? x : downsample.call(x);
 
+    /// <inheritdoc />
+    internal override string ExportResidual(OnnxGraph graph, string input, string prefix)
+    {
+        var y = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, prefix + "conv1."), prefix + "bn1."));
+        return graph.Export(bn2, graph.Export(conv2, y, prefix + "conv2."), prefix + "bn2.");
+    }
+
+    /// <inheritdoc />
+    internal override string? ExportShortcut(OnnxGraph graph, string input, string prefix)
+        => downsample is null ? input : graph.Export(downsample, input, prefix + "downsample.");
 }
 
 /// <summary>
@@ -104,6 +127,17 @@ public sealed class Bottleneck : ResidualBlock
     /// <inheritdoc />
     protected override Tensor? Shortcut(Tensor x) => downsample is null ? x : downsample.call(x);
 
+    /// <inheritdoc />
+    internal override string ExportResidual(OnnxGraph graph, string input, string prefix)
+    {
+        var y = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, prefix + "conv1."), prefix + "bn1."));
+        y = graph.Relu(graph.Export(bn2, graph.Export(conv2, y, prefix + "conv2."), prefix + "bn2."));
+        return graph.Export(bn3, graph.Export(conv3, y, prefix + "conv3."), prefix + "bn3.");
+    }
+
+    /// <inheritdoc />
+    internal override string? ExportShortcut(OnnxGraph graph, string input, string prefix)
+        => downsample is null ? input : graph.Export(downsample, input, prefix + "downsample.");
 }
 
 /// <summary>Option B shortcut of the ImageNet ResNets: a strided 1x1 convolution and batch norm where the shape changes.</summary>

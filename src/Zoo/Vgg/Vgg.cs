@@ -99,6 +99,12 @@ public sealed class Vgg : CnnModel
         ReplaceModule(nameof(classifier), classifier);
     }
 
+    internal override string ExportGraph(OnnxGraph graph, string input)
+    {
+        var x = graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool.");
+        return graph.Export(classifier, graph.Flatten(x), "classifier.");
+    }
+
     private static Sequential MakeFeatures(IReadOnlyList<Layer> layers, bool batchNorm, int inChannels)
     {
         var modules = new List<(string, Module<Tensor, Tensor>)>();

@@ -1,0 +1,78 @@
+using Google.Protobuf;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Zoo;
+
+/// <summary>What the exported graph adds around the network.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>Name of the graph input (<c>N x C x H x W</c> floats, dynamic batch).</summary>
+    public string InputName { get; init; } = "input";
+
+    /// <summary>Name of the graph output.</summary>
+    public string OutputName { get; init; } = "output";
+
+    /// <summary>Output softmax probabilities instead of logits.</summary>
+    public bool Softmax { get; init; }
+
+    /// <summary>Per-channel normalisation done inside the graph: <c>(x * scale - mean) / std</c>; null feeds the network directly.</summary>
+    public (float Scale, float[] Mean, float[] Std)? Normalization { get; init; }
+}
+
+/// <summary>ONNX export of zoo networks (opset 13, dynamic batch dimension), written with OnnxSharp's protobuf classes.</summary>
+internal static class OnnxExport
+{
+    private const int Opset = 13;
+
+    public static byte[] Export(CnnModel model, int channels, int height, int width, OnnxExportOptions options)
+    {
+        var shapes = TraceInputShapes(model, channels, height, width, out var outputLength);
+        var graph = new OnnxGraph(shapes);
+        graph.Graph.Input.Add(OnnxGraph.FloatValue(options.InputName, channels, height, width));
+        var x = options.InputName;
+        if (options.Normalization is var (scale, mean, std))
+        {
+            x = graph.Node("Mul", [x, graph.Floats("scale", [scale])]);
+            x = graph.Node("Sub", [x, graph.Floats("mean", mean, 1, mean.Length, 1, 1)]);
+            x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
+        }
+        var logits = model.ExportGraph(graph, x);
+        if (options.Softmax)
+            graph.Node("Softmax", [logits], options.OutputName, OnnxGraph.Int("axis", 1));
+        else
+            graph.Node("Identity", [logits], options.OutputName);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, outputLength));
+        var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return proto.ToByteArray();
+    }
+
+    // One forward at the export size records each module's input shape (adaptive pooling needs it)
+    // and checks the size is one the network takes.
+    private static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
+    {
+        var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
+        var removers = new List<Action>();
+        foreach (var module in model.modules().OfType<nn.Module<Tensor, Tensor>>())
+        {
+            var remover = module.register_forward_pre_hook((m, x) => { shapes[m] = x.shape; return x; });
+            removers.Add(remover.remove);
+        }
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var device = model.parameters().First().device;
+            outputLength = model.call(zeros([1, channels, height, width], device: device)).shape[1];
+        }
+        finally
+        {
+            removers.ForEach(remove => remove());
+            model.train(wasTraining);
+        }
+        return shapes;
+    }
+}

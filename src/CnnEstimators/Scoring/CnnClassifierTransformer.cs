@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Data;
+using MLNetCnn.Persistence;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
@@ -14,8 +15,9 @@ namespace MLNetCnn;
 public sealed class CnnClassifierTransformer : ITransformer, IDisposable
 {
     internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
-        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
+        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history, DataViewSchema inputSchema)
     {
+        InputSchema = inputSchema;
         Model = model;
         Preprocessing = preprocessing;
         ImageColumnName = imageColumnName;
@@ -80,12 +82,27 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
         return new ScoredDataView(input, this);
     }
 
-    /// <summary>Not yet: saving a CNN pipeline with <c>mlContext.Model.Save</c> arrives with ONNX export.</summary>
-    /// <exception cref="NotSupportedException">Always, for now; the message says what to do instead.</exception>
+    /// <summary>
+    /// Saves as the equivalent chain of ML.NET's own transformers (pixels, <c>ApplyOnnxModel</c> over the exported
+    /// network, a key map), so <c>mlContext.Model.Save</c>/<c>Load</c> work and loading needs no MLNetCnn.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The label has no text key values, or vector input needs resizing.</exception>
     public void Save(ModelSaveContext ctx)
-        => throw new NotSupportedException(
-            "Saving a CNN pipeline with mlContext.Model.Save is not supported yet. Save the network with " +
-            "transformer.Model.SaveWeights(path) and keep transformer.Preprocessing to score it later.");
+    {
+        var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var chain = NativeScoringChain.Build(new MLContext(), Model, Preprocessing, ImageColumnName, Columns, InputSchema, onnx);
+            ((ICanSaveModel)chain).Save(ctx);
+        }
+        finally
+        {
+            File.Delete(onnx);
+        }
+    }
+
+    /// <summary>The schema of the data the transformer was trained on (what the saved chain is fitted to).</summary>
+    internal DataViewSchema InputSchema { get; }
 
     internal RowScores CreateRowScores(IDataView input)
         => new(input, input.Schema[ImageColumnName], Scorer, Preprocessing, BatchSize, SkipUnreadableImages);

@@ -16,6 +16,15 @@ public sealed record OnnxExportOptions
     /// <summary>Output softmax probabilities instead of logits.</summary>
     public bool Softmax { get; init; }
 
+    /// <summary>
+    /// False exports one image per call: input <c>C x H x W</c>, outputs <c>classes</c> (and a one-element index), the shapes ML.NET's
+    /// <c>ApplyOnnxModel</c> maps to vector columns (it cannot read rank-0 outputs). True (default) adds a dynamic batch dimension.
+    /// </summary>
+    public bool Batched { get; init; } = true;
+
+    /// <summary>When set, a second output of this name holds each row's arg-max class index (int64: <c>N</c> batched, <c>1</c> unbatched).</summary>
+    public string? ArgMaxOutputName { get; init; }
+
     /// <summary>Per-channel normalisation done inside the graph: <c>(x * scale - mean) / std</c>; null feeds the network directly.</summary>
     public (float Scale, float[] Mean, float[] Std)? Normalization { get; init; }
 }
@@ -29,8 +38,9 @@ internal static class OnnxExport
     {
         var shapes = TraceInputShapes(model, channels, height, width, out var outputLength);
         var graph = new OnnxGraph(shapes);
-        graph.Graph.Input.Add(OnnxGraph.FloatValue(options.InputName, channels, height, width));
-        var x = options.InputName;
+        var batched = options.Batched;
+        graph.Graph.Input.Add(OnnxGraph.FloatValue(options.InputName, batched, channels, height, width));
+        var x = batched ? options.InputName : graph.Node("Unsqueeze", [options.InputName, graph.Int64s("axes", 0)]);
         if (options.Normalization is var (scale, mean, std))
         {
             x = graph.Node("Mul", [x, graph.Floats("scale", [scale])]);
@@ -38,11 +48,14 @@ internal static class OnnxExport
             x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
         }
         var logits = model.ExportGraph(graph, x);
-        if (options.Softmax)
-            graph.Node("Softmax", [logits], options.OutputName, OnnxGraph.Int("axis", 1));
-        else
-            graph.Node("Identity", [logits], options.OutputName);
-        graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, outputLength));
+        var scores = options.Softmax ? graph.Node("Softmax", [logits], attributes: OnnxGraph.Int("axis", 1)) : logits;
+        graph.Node(batched ? "Identity" : "Squeeze", batched ? [scores] : [scores, graph.Int64s("axes", 0)], options.OutputName);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, batched, outputLength));
+        if (options.ArgMaxOutputName is string argMax)
+        {
+            graph.Node("ArgMax", [logits], argMax, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
+            graph.Graph.Output.Add(OnnxGraph.Int64Value(argMax, batched));
+        }
         var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return proto.ToByteArray();

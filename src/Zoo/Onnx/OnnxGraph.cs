@@ -71,17 +71,23 @@ internal sealed class OnnxGraph
 
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
-    /// <summary>A float tensor value description with a symbolic batch dimension.</summary>
-    public static ValueInfoProto FloatValue(string name, params long[] dimsAfterBatch)
+    /// <summary>A float tensor value description, with a symbolic batch dimension N first when <paramref name="batched"/>.</summary>
+    public static ValueInfoProto FloatValue(string name, bool batched, params long[] dims) => Value(name, TensorProto.Types.DataType.Float, batched, dims);
+
+    /// <summary>An int64 value: one per row (shape <c>N</c>) when batched, else shape <c>1</c>.</summary>
+    public static ValueInfoProto Int64Value(string name, bool batched) => Value(name, TensorProto.Types.DataType.Int64, batched, batched ? [] : [1]);
+
+    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, bool batched, long[] dims)
     {
         var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        foreach (var d in dimsAfterBatch)
+        if (batched)
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        foreach (var d in dims)
             shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
         };
     }
 

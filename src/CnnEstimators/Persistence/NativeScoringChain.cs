@@ -1,0 +1,96 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
+using MLNetCnn.Scoring;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn.Persistence;
+
+/// <summary>
+/// A third-party transformer cannot write its own state into an ML.NET model zip, so a trained CNN saves
+/// itself as the equivalent chain of ML.NET's own transformers: resize and extract pixels (image columns),
+/// <c>ApplyOnnxModel</c> over the network exported to ONNX (normalisation, softmax and arg-max inside the graph),
+/// and a value-to-key map that gives PredictedLabel the label's key values. <c>mlContext.Model.Load</c> then
+/// needs nothing of MLNetCnn, and the ONNX bytes travel inside the zip.
+/// </summary>
+internal static class NativeScoringChain
+{
+    private const string Resized = "__cnn_resized";
+    private const string Grey = "__cnn_grey";
+    private const string Pixels = "__cnn_pixels";
+    private const string Index = "__cnn_index";
+    private const string IndexHash = "__cnn_index_hash";
+
+    public static ITransformer Build(MLContext ml, CnnModel model, CnnPreprocessing preprocessing, string imageColumn,
+        ScoreColumns columns, DataViewSchema inputSchema, string onnxPath)
+    {
+        var p = preprocessing;
+        var onnx = model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+        {
+            Batched = false,
+            InputName = Pixels,
+            OutputName = columns.ScoreName,
+            Softmax = true,
+            ArgMaxOutputName = Index,
+            Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
+        });
+        File.WriteAllBytes(onnxPath, onnx);
+
+        var pixels = PixelSteps(ml, p, imageColumn);
+        var chain = pixels
+            .Append(ml.Transforms.ApplyOnnxModel([columns.ScoreName, Index], [Pixels], onnxPath))
+            .Append(PredictedKey(ml, columns))
+            .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image
+                ? (p.Channels == 1 ? [Resized, Grey, Pixels, Index, IndexHash] : [Resized, Pixels, Index, IndexHash])
+                : [Pixels, Index, IndexHash]));
+        return chain.Fit(new EmptyDataView(inputSchema));
+    }
+
+    private static IEstimator<ITransformer> PixelSteps(MLContext ml, CnnPreprocessing p, string imageColumn)
+    {
+        if (p.InputKind == CnnInputKind.Vector)
+        {
+            var (c, h, w) = p.VectorShape!.Value;
+            if (c != p.Channels || h != p.Height || w != p.Width)
+                throw new NotSupportedException(
+                    $"Saving with mlContext.Model.Save needs the vectors ({c}x{h}x{w}) at the network's input size ({p.Channels}x{p.Height}x{p.Width}); " +
+                    "resize them before the trainer, or keep the model with SaveWeights.");
+            return ml.Transforms.CopyColumns(Pixels, imageColumn);
+        }
+        var resize = ml.Transforms.ResizeImages(Resized, p.Width, p.Height, imageColumn, ImageResizingEstimator.ResizingKind.Fill);
+        return p.Channels == 1
+            ? resize.Append(ml.Transforms.ConvertToGrayscale(Grey, Resized))
+                .Append(ml.Transforms.ExtractPixels(Pixels, Grey, ImagePixelExtractingEstimator.ColorBits.Red, interleavePixelColors: false))
+            : resize.Append(ml.Transforms.ExtractPixels(Pixels, Resized, ImagePixelExtractingEstimator.ColorBits.Rgb,
+                ImagePixelExtractingEstimator.ColorsOrder.ARGB, interleavePixelColors: false));
+    }
+
+    // Class index -> a key with the label's values, in the label's order. ApplyOnnxModel gives the index as a
+    // one-element vector, and ML.NET has no public vector-to-scalar transform but hashing with Combine; the hash
+    // of each index is computed here by the same transform, then mapped to the label's value as a key.
+    private static IEstimator<ITransformer> PredictedKey(MLContext ml, ScoreColumns columns)
+    {
+        var keyValues = columns.LabelAnnotations.Schema.GetColumnOrNull(ScoreColumns.KeyValues)
+            ?? throw new NotSupportedException($"Saving needs the label's key values; the label key of {columns.Classes} classes has none.");
+        if (keyValues.Type is not VectorDataViewType { ItemType: TextDataViewType })
+            throw new NotSupportedException($"Saving supports text labels (keys made by MapValueToKey over strings); this label's values are {keyValues.Type}.");
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        columns.LabelAnnotations.GetValue(ScoreColumns.KeyValues, ref names);
+
+        var hash = ml.Transforms.Conversion.Hash(new HashingEstimator.ColumnOptions(IndexHash, Index, numberOfBits: 31, combine: true));
+        var indices = ml.Data.LoadFromEnumerable(Enumerable.Range(0, columns.Classes).Select(i => new IndexRow { Index = [i] }));
+        var codes = hash.Fit(indices).Transform(indices).GetColumn<uint>(IndexHash).ToArray();
+        if (codes.Distinct().Count() != codes.Length)
+            throw new NotSupportedException($"The class indices of {columns.Classes} classes collide when hashed; this model cannot be saved as an ML.NET chain.");
+        var lookup = names.DenseValues().Select((name, i) => new KeyValuePair<uint, string>(codes[i], name.ToString())).ToList();
+        return hash.Append(ml.Transforms.Conversion.MapValue(columns.PredictedLabelName, lookup, IndexHash, treatValuesAsKeyType: true));
+    }
+
+    private sealed class IndexRow
+    {
+        [VectorType(1)]
+        [ColumnName(NativeScoringChain.Index)]
+        public long[] Index { get; set; } = [];
+    }
+}

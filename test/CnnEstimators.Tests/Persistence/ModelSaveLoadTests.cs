@@ -1,0 +1,119 @@
+using FluentAssertions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Tests.Support;
+
+namespace MLNetCnn.Tests.Persistence;
+
+/// <summary>mlContext.Model.Save and Load of pipelines holding a trained CNN.</summary>
+public class ModelSaveLoadTests
+{
+    public sealed class Output
+    {
+        public string PredictedLabel { get; set; } = "";
+        public float[] Score { get; set; } = [];
+    }
+
+    private static void AssertSameScoring(MLContext ml, ITransformer trained, ITransformer loaded, IDataView test)
+    {
+        var before = ml.Data.CreateEnumerable<Output>(trained.Transform(test), false).ToList();
+        var after = ml.Data.CreateEnumerable<Output>(loaded.Transform(test), false).ToList();
+        after.Should().HaveCount(before.Count);
+        for (var i = 0; i < before.Count; i++)
+        {
+            after[i].PredictedLabel.Should().Be(before[i].PredictedLabel);
+            after[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) <= 1e-4 * Math.Max(1, Math.Abs(b)));
+        }
+        var metricsBefore = ml.MulticlassClassification.Evaluate(trained.Transform(test), predictedLabelColumnName: "PredictedLabelKey");
+        var metricsAfter = ml.MulticlassClassification.Evaluate(loaded.Transform(test), predictedLabelColumnName: "PredictedLabelKey");
+        metricsAfter.MicroAccuracy.Should().Be(metricsBefore.MicroAccuracy);
+        metricsAfter.LogLoss.Should().BeApproximately(metricsBefore.LogLoss, 1e-4);
+    }
+
+    [Fact]
+    public void SaveLoad_ImageFilePipeline_ScoresAndEvaluatesTheSame_WithoutMLNetCnnTypes()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Shapes.SaveAsPng(Shapes.Generate(240, seed: 31), folder.Path));
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions(epochs: 2)))
+            .Append(ml.Transforms.CopyColumns("PredictedLabelKey", "PredictedLabel"))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        var model = pipeline.Fit(train);
+        var zip = folder.File("model.zip");
+
+        ml.Model.Save(model, train.Schema, zip);
+        var fresh = new MLContext(seed: 5);
+        var loaded = fresh.Model.Load(zip, out var schema);
+
+        schema.Select(c => c.Name).Should().Equal(train.Schema.Select(c => c.Name));
+        AllTransformers(loaded).Should().NotContain(t => t.GetType().Assembly.GetName().Name!.StartsWith("MLNetCnn"),
+            "the saved chain is ML.NET's own transformers, so loading needs no MLNetCnn");
+        AssertSameScoring(ml, model, loaded, train);
+        var engine = fresh.Model.CreatePredictionEngine<FileRow, Output>(loaded);
+        engine.Predict(new FileRow { ImagePath = "square-0.png" }).Score.Should().HaveCount(4);
+    }
+
+    [Fact]
+    public void SaveLoad_VectorPipeline_ScoresTheSame()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var data = Pipelines.VectorsView(ml, Shapes.Generate(160, seed: 32));
+        var options = Pipelines.FastOptions(epochs: 1);
+        options.ImageColumnName = "Pixels";
+        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.Cnn(options))
+            .Append(ml.Transforms.CopyColumns("PredictedLabelKey", "PredictedLabel"))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+            .Fit(data);
+
+        ml.Model.Save(model, data.Schema, folder.File("vector.zip"));
+        var loaded = new MLContext().Model.Load(folder.File("vector.zip"), out _);
+
+        AssertSameScoring(ml, model, loaded, data);
+    }
+
+    [Fact]
+    public void Load_TruncatedZip_FailsWithAnError()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var data = Pipelines.ImagesView(ml, Shapes.Generate(64, seed: 33));
+        var model = Pipelines.Classifier(ml, Pipelines.FastOptions(epochs: 1)).Fit(data);
+        var zip = folder.File("model.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var bytes = File.ReadAllBytes(zip);
+        File.WriteAllBytes(zip, bytes[..(bytes.Length / 2)]);
+
+        FluentActions.Invoking(() => new MLContext().Model.Load(zip, out _)).Should().Throw<Exception>();
+    }
+
+    public sealed class KeyRow
+    {
+        [KeyType(4)]
+        public uint Label { get; set; }
+        [Microsoft.ML.Transforms.Image.ImageType(Shapes.Size, Shapes.Size)]
+        public MLImage Image { get; set; } = null!;
+    }
+
+    [Fact]
+    public void Save_LabelKeyWithoutValues_SaysWhatIsSupported()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var rows = Shapes.Generate(32, seed: 34).Select((e, i) => new KeyRow { Label = (uint)(i % 4 + 1), Image = e.AsImage().Image }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions(epochs: 1)).Fit(data);
+
+        FluentActions.Invoking(() => ml.Model.Save(model, data.Schema, folder.File("m.zip")))
+            .Should().Throw<NotSupportedException>().WithMessage("*needs the label's key values*");
+    }
+
+    private static IEnumerable<ITransformer> AllTransformers(ITransformer transformer) => transformer is IEnumerable<ITransformer> chain
+        ? chain.SelectMany(AllTransformers).Prepend(transformer)
+        : [transformer];
+}

@@ -23,7 +23,7 @@ internal static class NativeScoringChain
     private const string IndexHash = "__cnn_index_hash";
 
     public static ITransformer Build(MLContext ml, CnnModel model, CnnPreprocessing preprocessing, string imageColumn,
-        ScoreColumns columns, DataViewSchema inputSchema, string onnxPath)
+        ScoreColumns columns, string onnxPath)
     {
         var p = preprocessing;
         var onnx = model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
@@ -44,7 +44,17 @@ internal static class NativeScoringChain
             .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image
                 ? (p.Channels == 1 ? [Resized, Grey, Pixels, Index, IndexHash] : [Resized, Pixels, Index, IndexHash])
                 : [Pixels, Index, IndexHash]));
-        return chain.Fit(new EmptyDataView(inputSchema));
+        return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
+    }
+
+    // The chain is fitted to a schema holding just the image column, as the trained network reads it.
+    private static DataViewSchema InputSchema(string imageColumn, CnnPreprocessing p)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(imageColumn, p.InputKind == CnnInputKind.Image
+            ? new ImageDataViewType()
+            : new VectorDataViewType(NumberDataViewType.Single, p.VectorShape!.Value.Channels * p.VectorShape.Value.Height * p.VectorShape.Value.Width));
+        return builder.ToSchema();
     }
 
     private static IEstimator<ITransformer> PixelSteps(MLContext ml, CnnPreprocessing p, string imageColumn)

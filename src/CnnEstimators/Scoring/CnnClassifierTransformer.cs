@@ -15,9 +15,8 @@ namespace MLNetCnn;
 public sealed class CnnClassifierTransformer : ITransformer, IDisposable
 {
     internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
-        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history, DataViewSchema inputSchema)
+        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
     {
-        InputSchema = inputSchema;
         Model = model;
         Preprocessing = preprocessing;
         ImageColumnName = imageColumnName;
@@ -92,7 +91,7 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
         var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
         try
         {
-            var chain = NativeScoringChain.Build(new MLContext(), Model, Preprocessing, ImageColumnName, Columns, InputSchema, onnx);
+            var chain = NativeScoringChain.Build(new MLContext(), Model, Preprocessing, ImageColumnName, Columns, onnx);
             ((ICanSaveModel)chain).Save(ctx);
         }
         finally
@@ -101,8 +100,16 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
         }
     }
 
-    /// <summary>The schema of the data the transformer was trained on (what the saved chain is fitted to).</summary>
-    internal DataViewSchema InputSchema { get; }
+    /// <summary>
+    /// Saves in MLNetCnn's own format (weights, architecture, preprocessing, label values), which
+    /// <c>mlContext.Cnn().LoadClassifier</c> reloads as this TorchSharp transformer, whose <see cref="Model"/> can train further.
+    /// </summary>
+    /// <param name="path">The file to write (atomically: write, then rename).</param>
+    public void SaveCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ClassifierCheckpoint.Save(this, path);
+    }
 
     internal RowScores CreateRowScores(IDataView input)
         => new(input, input.Schema[ImageColumnName], Scorer, Preprocessing, BatchSize, SkipUnreadableImages);

@@ -1,0 +1,40 @@
+using Microsoft.ML;
+using MLNetCnn.Persistence;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn;
+
+/// <summary>What MLNetCnn offers beyond ML.NET's catalogs: <c>mlContext.Cnn()</c>.</summary>
+public sealed class CnnOperationsCatalog
+{
+    internal CnnOperationsCatalog(MLContext context) => Context = context;
+
+    /// <summary>The context this catalog belongs to.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>The architectures the trainer can build by name.</summary>
+    public IReadOnlyList<string> Architectures => CnnZoo.Names;
+
+    /// <summary>Loads a classifier saved with <see cref="CnnClassifierTransformer.SaveCheckpoint"/> as the TorchSharp transformer.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="device"><c>auto</c> (CUDA when available), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    /// <exception cref="InvalidDataException">The file is not an MLNetCnn classifier file, or is corrupt.</exception>
+    public CnnClassifierTransformer LoadClassifier(string path, string device = "auto")
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!DeviceSelection.IsValid(device))
+            throw new ArgumentException($"Device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got '{device}'.", nameof(device));
+        return ClassifierCheckpoint.Load(path, device);
+    }
+}
+
+/// <summary>The <c>mlContext.Cnn()</c> entry point.</summary>
+public static class CnnContextExtensions
+{
+    /// <summary>MLNetCnn's operations that have no ML.NET catalog: loading classifiers, the architectures.</summary>
+    public static CnnOperationsCatalog Cnn(this MLContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new CnnOperationsCatalog(context);
+    }
+}

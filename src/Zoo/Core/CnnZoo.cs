@@ -25,6 +25,7 @@ public static class CnnZoo
         Register("googlenet_aux", (classes, channels) => new GoogLeNet(classes, channels, auxLogits: true));
         foreach (var depth in ResNet.Depths.Keys)
             Register($"resnet{depth}", (classes, channels) => new ResNet(depth, classes, channels));
+        Register("resnet18_cntk", (classes, channels) => ResNet.Cntk18(classes, channels));
         foreach (var depth in CifarResNet.PaperDepths)
         {
             Register($"resnet{depth}", (classes, channels) => new CifarResNet(depth, residual: true, classes, channels));

@@ -29,20 +29,38 @@ public sealed class ResNet : CnnModel
     private readonly AdaptiveAvgPool2d avgpool;
     private Linear fc;
     private readonly int featureLength;
+    private readonly AsymmetricPadding? conv1Padding, maxpoolPadding;
 
     /// <summary>Builds the ResNet of the given depth (18, 34, 50, 101 or 152).</summary>
-    public ResNet(int depth, int numClasses = 1000, int inChannels = 3) : base($"resnet{depth}", numClasses, inChannels)
+    public ResNet(int depth, int numClasses = 1000, int inChannels = 3)
+        : this($"resnet{depth}", Spec(depth), numClasses, inChannels, cntkPadding: false)
     {
-        if (!Depths.TryGetValue(depth, out var spec))
-            throw new ArgumentOutOfRangeException(nameof(depth), depth, $"ResNet depth must be one of {string.Join(", ", Depths.Keys)}.");
-        conv1 = Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
+    }
+
+    /// <summary>
+    /// The ResNet-18 of ML.NET's <c>DnnImageFeaturizer</c> (a CNTK export): blocks [2, 2, 2, 3] and CNTK's "same"
+    /// padding (the odd pixel at the top and left) on the stem and the strided layers.
+    /// </summary>
+    public static ResNet Cntk18(int numClasses = 1000, int inChannels = 3)
+        => new("resnet18_cntk", (false, [2, 2, 2, 3]), numClasses, inChannels, cntkPadding: true);
+
+    private static (bool Bottleneck, int[] Blocks) Spec(int depth) => Depths.TryGetValue(depth, out var spec)
+        ? spec
+        : throw new ArgumentOutOfRangeException(nameof(depth), depth, $"ResNet depth must be one of {string.Join(", ", Depths.Keys)}.");
+
+    private ResNet(string architecture, (bool Bottleneck, int[] Blocks) spec, int numClasses, int inChannels, bool cntkPadding)
+        : base(architecture, numClasses, inChannels)
+    {
+        conv1Padding = cntkPadding ? AsymmetricPadding.Same(7, 2) : null;
+        maxpoolPadding = cntkPadding ? AsymmetricPadding.Same(3, 2, double.NegativeInfinity) : null;
+        conv1 = Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: cntkPadding ? 0 : 3, bias: false);
         bn1 = BatchNorm2d(64);
-        maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
+        maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: cntkPadding ? 0 : 1);
         long channels = 64;
-        layer1 = MakeStage(spec.Bottleneck, ref channels, 64, spec.Blocks[0], stride: 1);
-        layer2 = MakeStage(spec.Bottleneck, ref channels, 128, spec.Blocks[1], stride: 2);
-        layer3 = MakeStage(spec.Bottleneck, ref channels, 256, spec.Blocks[2], stride: 2);
-        layer4 = MakeStage(spec.Bottleneck, ref channels, 512, spec.Blocks[3], stride: 2);
+        layer1 = MakeStage(spec.Bottleneck, ref channels, 64, spec.Blocks[0], stride: 1, cntkPadding);
+        layer2 = MakeStage(spec.Bottleneck, ref channels, 128, spec.Blocks[1], stride: 2, cntkPadding);
+        layer3 = MakeStage(spec.Bottleneck, ref channels, 256, spec.Blocks[2], stride: 2, cntkPadding);
+        layer4 = MakeStage(spec.Bottleneck, ref channels, 512, spec.Blocks[3], stride: 2, cntkPadding);
         featureLength = (int)channels;
         avgpool = AdaptiveAvgPool2d(1);
         fc = Linear(featureLength, numClasses);
@@ -57,7 +75,8 @@ public sealed class ResNet : CnnModel
     public override int DefaultImageSize => 224;
 
     /// <inheritdoc />
-    public override int MinImageSize => 1;
+    /// <remarks>CNTK's padding adds one pixel less after each strided layer, so its variant needs 32.</remarks>
+    public override int MinImageSize => conv1Padding is null ? 1 : 32;
 
     /// <inheritdoc />
     public override IReadOnlyList<string> ClassifierKeyPrefixes => ["fc."];
@@ -66,7 +85,8 @@ public sealed class ResNet : CnnModel
     protected override Tensor Features(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var x = maxpool.call(functional.relu(bn1.call(conv1.call(images))));  // N x 64 x 56 x 56 (224 input)
+        var stem = functional.relu(bn1.call(conv1.call(conv1Padding is null ? images : conv1Padding.Apply(images))));
+        var x = maxpool.call(maxpoolPadding is null ? stem : maxpoolPadding.Apply(stem));  // N x 64 x 56 x 56 (224 input)
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));           // N x 512*e x 7 x 7
         return avgpool.call(x).flatten(1).MoveToOuterDisposeScope();         // N x 512*e
     }
@@ -83,21 +103,22 @@ public sealed class ResNet : CnnModel
 
     internal override string ExportGraph(OnnxGraph graph, string input)
     {
-        var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, "conv1."), "bn1."));
-        x = graph.Export(maxpool, x, "maxpool.");
+        var padded = conv1Padding is null ? input : conv1Padding.Export(graph, input);
+        var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, padded, "conv1."), "bn1."));
+        x = graph.Export(maxpool, maxpoolPadding is null ? x : maxpoolPadding.Export(graph, x), "maxpool.");
         foreach (var (name, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4) })
             x = graph.Export(layer, x, name + ".");
         return graph.Export(fc, graph.Flatten(graph.Export(avgpool, x, "avgpool.")), "fc.");
     }
 
-    private static Sequential MakeStage(bool bottleneck, ref long channels, long planes, int blocks, long stride)
+    private static Sequential MakeStage(bool bottleneck, ref long channels, long planes, int blocks, long stride, bool cntkPadding)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>(blocks);
         for (var i = 0; i < blocks; i++)
         {
             ResidualBlock block = bottleneck
                 ? new Bottleneck(channels, planes, i == 0 ? stride : 1)
-                : new BasicBlock(channels, planes, i == 0 ? stride : 1);
+                : new BasicBlock(channels, planes, i == 0 ? stride : 1, cntkPadding);
             layers.Add((i.ToString(), block));
             channels = block.OutChannels;
         }

@@ -52,11 +52,17 @@ public sealed class BasicBlock : ResidualBlock
     private readonly Conv2d conv1, conv2;
     private readonly BatchNorm2d bn1, bn2;
     private readonly Sequential? downsample;
+    private readonly AsymmetricPadding? conv1Padding;
 
     /// <summary>A block from <paramref name="inChannels"/> to <paramref name="planes"/> channels; a 1x1 projection shortcut when shapes change.</summary>
-    public BasicBlock(long inChannels, long planes, long stride = 1) : base(nameof(BasicBlock))
+    public BasicBlock(long inChannels, long planes, long stride = 1) : this(inChannels, planes, stride, cntkPadding: false)
     {
-        conv1 = Conv2d(inChannels, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+    }
+
+    internal BasicBlock(long inChannels, long planes, long stride, bool cntkPadding) : base(nameof(BasicBlock))
+    {
+        conv1Padding = cntkPadding && stride > 1 ? AsymmetricPadding.Same(3, stride) : null;
+        conv1 = Conv2d(inChannels, planes, kernel_size: 3, stride: stride, padding: conv1Padding is null ? 1 : 0, bias: false);
         bn1 = BatchNorm2d(planes);
         conv2 = Conv2d(planes, planes, kernel_size: 3, padding: 1, bias: false);
         bn2 = BatchNorm2d(planes);
@@ -69,7 +75,8 @@ public sealed class BasicBlock : ResidualBlock
     public override long OutChannels { get; }
 
     /// <inheritdoc />
-    protected override Tensor Residual(Tensor x) => bn2.call(conv2.call(functional.relu(bn1.call(conv1.call(x)))));
+    protected override Tensor Residual(Tensor x)
+        => bn2.call(conv2.call(functional.relu(bn1.call(conv1.call(conv1Padding is null ? x : conv1Padding.Apply(x))))));
 
     /// <inheritdoc />
     protected override Tensor? Shortcut(Tensor x) => downsample is null ? x : downsample.call(x);
@@ -77,7 +84,8 @@ public sealed class BasicBlock : ResidualBlock
     /// <inheritdoc />
     internal override string ExportResidual(OnnxGraph graph, string input, string prefix)
     {
-        var y = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, prefix + "conv1."), prefix + "bn1."));
+        var padded = conv1Padding is null ? input : conv1Padding.Export(graph, input);
+        var y = graph.Relu(graph.Export(bn1, graph.Export(conv1, padded, prefix + "conv1."), prefix + "bn1."));
         return graph.Export(bn2, graph.Export(conv2, y, prefix + "conv2."), prefix + "bn2.");
     }
 

@@ -1,0 +1,49 @@
+using FluentAssertions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Tests.Pretrained;
+
+/// <summary>The imported ImageNet ResNet-18 against ML.NET's own DnnFeaturizeImage on the same images.</summary>
+public class DnnFeaturizerResNet18Tests
+{
+    public sealed class Featurized
+    {
+        [VectorType(3 * 224 * 224)]
+        public float[] Pixels { get; set; } = [];
+        public float[] Features { get; set; } = [];
+    }
+
+    [Fact]
+    public void Import_FeaturesEqualMLNetsDnnFeaturizeImage()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = Pipelines.ImagesView(ml, Shapes.Generate(4, seed: 51));
+        var featurizer = ml.Transforms.ResizeImages("Resized", 224, 224, "Image")
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Resized"))
+            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"));
+        var rows = ml.Data.CreateEnumerable<Featurized>(featurizer.Fit(images).Transform(images), false).ToList();
+
+        using var model = DnnFeaturizerResNet18.Import(numClasses: 4);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var pixels = tensor(rows.SelectMany(r => r.Pixels).ToArray(), [rows.Count, 3, 224, 224]);
+        var ours = model.ForwardFeatures(pixels);
+        var theirs = tensor(rows.SelectMany(r => r.Features).ToArray(), [rows.Count, 512]);
+
+        var relative = ((ours - theirs).abs().max() / theirs.abs().max()).item<float>();
+        relative.Should().BeLessThan(1e-3f);
+        theirs.abs().max().item<float>().Should().BeGreaterThan(0.1f, "the features are not trivially zero");
+    }
+
+    [Fact]
+    public void Import_MissingFolder_SaysWhichPackageBringsIt()
+    {
+        FluentActions.Invoking(() => DnnFeaturizerResNet18.Import("/nonexistent"))
+            .Should().Throw<FileNotFoundException>().WithMessage("*ResNet18.onnx*Microsoft.ML.DnnImageFeaturizer.ResNet18*");
+    }
+}

@@ -41,6 +41,36 @@ public class DnnFeaturizerResNet18Tests
     }
 
     [Fact]
+    public void Import_FineTunedInThePipeline_SavesAndLoadsAsTheReadmeShows()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var data = Pipelines.ImagesView(ml, Shapes.Generate(16, seed: 52));
+        var options = new CnnTrainerOptions
+        {
+            Model = DnnFeaturizerResNet18.Import(numClasses: 4), PixelScale = 1, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f],
+            ImageSize = 224, Epochs = 1, BatchSize = 8, LearningRate = 0.001, Seed = 3, ImageColumnName = "Image224",
+        };
+        // Resized by ML.NET first, so the TorchSharp and the saved chain see the same pixels (their resizers differ).
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.ResizeImages("Image224", 224, 224, "Image"))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(options)).Fit(data);
+
+        ml.Model.Save(model, data.Schema, folder.File("pretrained.zip"));
+        var loaded = new MLContext().Model.Load(folder.File("pretrained.zip"), out _);
+
+        var before = ml.Data.CreateEnumerable<Scored>(model.Transform(data), false).ToList();
+        var after = ml.Data.CreateEnumerable<Scored>(loaded.Transform(data), false).ToList();
+        for (var i = 0; i < before.Count; i++)
+            after[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) < 1e-4);
+    }
+
+    public sealed class Scored
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    [Fact]
     public void Import_MissingFolder_SaysWhichPackageBringsIt()
     {
         FluentActions.Invoking(() => DnnFeaturizerResNet18.Import("/nonexistent"))

@@ -37,7 +37,7 @@ public class BadInputTests
     {
         CnnZoo.List("vgg*_bn").Should().Equal("vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn");
         CnnZoo.List("plain*").Should().BeEquivalentTo("plain20", "plain32", "plain44", "plain56", "plain110");
-        CnnZoo.List("resnet1*").Should().BeEquivalentTo("resnet18", "resnet101", "resnet110", "resnet152");
+        CnnZoo.List("resnet1*").Should().BeEquivalentTo("resnet18", "resnet18_cntk", "resnet101", "resnet110", "resnet152");
     }
 
     [Fact]

@@ -34,6 +34,24 @@ public sealed record CnnPreprocessing(
     IReadOnlyList<float> Mean,
     IReadOnlyList<float> Std)
 {
+    /// <summary>Preprocessing of an image column (MLImage) for <paramref name="model"/>.</summary>
+    /// <param name="model">The network: its channels and design size.</param>
+    /// <param name="imageSize">Height and width; default the model's design size.</param>
+    /// <param name="pixelScale">From bytes to the model's scale: 1/255 for [0, 1], 1 for 0-255 (e.g. <c>DnnFeaturizerResNet18</c>).</param>
+    /// <param name="mean">Per-channel mean after scaling (ImageNet's is 0.485, 0.456, 0.406); default 0.</param>
+    /// <param name="std">Per-channel standard deviation after scaling (ImageNet's is 0.229, 0.224, 0.225); default 1.</param>
+    public static CnnPreprocessing ForImages(MLNetCnn.Zoo.CnnModel model, int? imageSize = null, float pixelScale = 1f / 255f,
+        IReadOnlyList<float>? mean = null, IReadOnlyList<float>? std = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var size = imageSize ?? model.DefaultImageSize;
+        var m = mean ?? Enumerable.Repeat(0f, model.InChannels).ToArray();
+        var s = std ?? Enumerable.Repeat(1f, model.InChannels).ToArray();
+        if (m.Count != model.InChannels || s.Count != model.InChannels)
+            throw new ArgumentException($"mean and std need one value per channel ({model.InChannels}); got {m.Count} and {s.Count}.");
+        return new CnnPreprocessing(CnnInputKind.Image, model.InChannels, size, size, null, pixelScale, m, s);
+    }
+
     /// <summary>Values per preprocessed image: <c>Channels * Height * Width</c>.</summary>
     public int Length => Channels * Height * Width;
 

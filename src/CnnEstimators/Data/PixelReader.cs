@@ -16,7 +16,6 @@ internal sealed class PixelReader
     private readonly string columnName;
     private readonly ValueGetter<MLImage>? imageGetter;
     private readonly ValueGetter<VBuffer<float>>? vectorGetter;
-    private MLImage image = null!;  // set by the getter; null when the row has no image
     private VBuffer<float> vector;
 
     public PixelReader(DataViewRow row, DataViewSchema.Column column, CnnPreprocessing preprocessing)
@@ -36,6 +35,9 @@ internal sealed class PixelReader
     /// <exception cref="InvalidDataException">The image could not be read (missing or corrupt file).</exception>
     public void ReadBytes(long row, Span<byte> destination)
     {
+        // A fresh variable each row: ML.NET's image getters dispose the value they are handed, which would be
+        // the previous row's image (the caller's own object when it came from LoadFromEnumerable).
+        MLImage image = null!;
         try
         {
             imageGetter!(ref image);

@@ -47,6 +47,26 @@ internal static class NativeScoringChain
         return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
     }
 
+    /// <summary>The featurizer's chain: pixels, then the network's feature graph.</summary>
+    public static ITransformer BuildFeaturizer(MLContext ml, CnnModel model, CnnPreprocessing preprocessing, string imageColumn, string outputColumn, string onnxPath)
+    {
+        var p = preprocessing;
+        File.WriteAllBytes(onnxPath, model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+        {
+            Batched = false,
+            InputName = Pixels,
+            OutputName = outputColumn,
+            Features = true,
+            Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
+        }));
+        var chain = PixelSteps(ml, p, imageColumn)
+            .Append(ml.Transforms.ApplyOnnxModel([outputColumn], [Pixels], onnxPath))
+            .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image
+                ? (p.Channels == 1 ? [Resized, Grey, Pixels] : [Resized, Pixels])
+                : [Pixels]));
+        return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
+    }
+
     // The chain is fitted to a schema holding just the image column, as the trained network reads it.
     private static DataViewSchema InputSchema(string imageColumn, CnnPreprocessing p)
     {

@@ -12,7 +12,7 @@ namespace MLNetCnn;
 /// A trained CNN in an ML.NET pipeline: <see cref="Transform"/> adds <c>Score</c> (softmax probabilities)
 /// and <c>PredictedLabel</c> (a key with the training label's values), scoring lazily in batches.
 /// </summary>
-public sealed class CnnClassifierTransformer : ITransformer, IDisposable
+public sealed class CnnClassifierTransformer : ITransformer, IDisposable, IBatchOutputs
 {
     internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
         int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
@@ -70,7 +70,7 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         GetOutputSchema(inputSchema);
-        return new ScoringRowMapper(this, inputSchema);
+        return new BatchedRowMapper(this, inputSchema);
     }
 
     /// <inheritdoc />
@@ -78,7 +78,7 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
-        return new ScoredDataView(input, this);
+        return new BatchedDataView(input, this);
     }
 
     /// <summary>
@@ -111,8 +111,17 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable
         ClassifierCheckpoint.Save(this, path);
     }
 
-    internal RowScores CreateRowScores(IDataView input)
-        => new(input, input.Schema[ImageColumnName], Scorer, Preprocessing, BatchSize, SkipUnreadableImages);
+    int IBatchOutputs.ValuesPerRow => Columns.Classes;
+
+    int IBatchOutputs.AddedColumns => 2;
+
+    DataViewSchema IBatchOutputs.OutputSchema(DataViewSchema input) => Columns.OutputSchema(input);
+
+    float[] IBatchOutputs.Compute(Tensor rawImages) => Scorer.Probabilities(rawImages);
+
+    ValueGetter<TValue> IBatchOutputs.Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
+        ? ScoreGetters.Score<TValue>(current, Columns)
+        : ScoreGetters.PredictedLabel<TValue>(current, Columns);
 
     /// <summary>Frees the network's native memory.</summary>
     public void Dispose() => Model.Dispose();

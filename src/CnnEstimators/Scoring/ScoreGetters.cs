@@ -8,10 +8,13 @@ internal static class ScoreGetters
 {
     public delegate ReadOnlySpan<float> Probabilities();
 
-    public static ValueGetter<TValue> Score<TValue>(Probabilities probabilities, ScoreColumns columns)
+    public static ValueGetter<TValue> Score<TValue>(Probabilities probabilities, ScoreColumns columns) => Vector<TValue>(probabilities, columns.ScoreName);
+
+    /// <summary>A float vector column over the row's values.</summary>
+    public static ValueGetter<TValue> Vector<TValue>(Probabilities probabilities, string columnName)
     {
         if (typeof(TValue) != typeof(VBuffer<float>))
-            throw new InvalidOperationException($"Column '{columns.ScoreName}' is a vector of Single; asked for {typeof(TValue).Name}.");
+            throw new InvalidOperationException($"Column '{columnName}' is a vector of Single; asked for {typeof(TValue).Name}.");
         ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
         {
             var current = probabilities();

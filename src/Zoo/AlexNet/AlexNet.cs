@@ -77,11 +77,16 @@ public sealed class AlexNet : CnnModel
         ReplaceModule(nameof(classifier), classifier);
     }
 
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
-        var x = graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool.");
-        return graph.Export(classifier, graph.Flatten(x), "classifier.");
+        var x = graph.Flatten(graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool."));
+        foreach (var (name, layer) in classifier.named_children().SkipLast(1))
+            x = graph.Export(layer, x, $"classifier.{name}.");
+        return x;
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features)
+        => graph.Export(classifier.named_children().Last().module, features, $"classifier.{classifier.Count - 1}.");
 
     private static Sequential TorchvisionFeatures(int inChannels) => Sequential(
         ("0", Conv2d(inChannels, 64, kernel_size: 11, stride: 4, padding: 2)),

@@ -138,8 +138,15 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     public byte[] ToOnnx(int channels, int height, int width, OnnxExportOptions? options = null)
         => OnnxExport.Export(this, channels, height, width, options ?? new OnnxExportOptions());
 
-    /// <summary>Adds the network's ONNX nodes (eval mode); the zoo's architectures override it.</summary>
-    internal virtual string ExportGraph(OnnxGraph graph, string input)
+    /// <summary>Adds the network's ONNX nodes (eval mode): features, then head.</summary>
+    internal string ExportGraph(OnnxGraph graph, string input) => ExportHead(graph, ExportFeatures(graph, input));
+
+    /// <summary>ONNX nodes of <see cref="ForwardFeatures"/>; the zoo's architectures override it.</summary>
+    internal virtual string ExportFeatures(OnnxGraph graph, string input)
+        => throw new NotSupportedException($"{Architecture} ({GetType().Name}) has no ONNX export; the zoo's architectures have one.");
+
+    /// <summary>ONNX nodes of <see cref="ForwardHead"/>; the zoo's architectures override it.</summary>
+    internal virtual string ExportHead(OnnxGraph graph, string features)
         => throw new NotSupportedException($"{Architecture} ({GetType().Name}) has no ONNX export; the zoo's architectures have one.");
 
     /// <summary>The state_dict key prefixes of the classifier layers that <see cref="ResetClassifier"/> replaces.</summary>

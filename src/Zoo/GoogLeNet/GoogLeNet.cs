@@ -111,7 +111,7 @@ public sealed class GoogLeNet : CnnModel
     }
 
     // The inference graph: the auxiliary classifiers only train.
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
         var x = input;
         foreach (var (name, module) in new (string, nn.Module)[]
@@ -122,8 +122,10 @@ public sealed class GoogLeNet : CnnModel
             ("inception4e", inception4e), ("maxpool4", maxpool4), ("inception5a", inception5a), ("inception5b", inception5b), ("avgpool", avgpool),
         })
             x = graph.Export(module, x, name + ".");
-        return graph.Export(fc, graph.Flatten(x), "fc.");
+        return graph.Flatten(x);
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features) => graph.Export(fc, features, "fc.");
 
     private Tensor Trunk(Tensor x, List<Tensor>? auxOutputs)
     {

@@ -13,6 +13,9 @@ public sealed record OnnxExportOptions
     /// <summary>Name of the graph output.</summary>
     public string OutputName { get; init; } = "output";
 
+    /// <summary>Output the pre-logits features (<c>ForwardFeatures</c>) instead of logits; softmax and arg-max do not apply.</summary>
+    public bool Features { get; init; }
+
     /// <summary>Output softmax probabilities instead of logits.</summary>
     public bool Softmax { get; init; }
 
@@ -47,7 +50,12 @@ internal static class OnnxExport
             x = graph.Node("Sub", [x, graph.Floats("mean", mean, 1, mean.Length, 1, 1)]);
             x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
         }
-        var logits = model.ExportGraph(graph, x);
+        if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null))
+            throw new ArgumentException("Feature export has no softmax or arg-max: set Softmax = false and ArgMaxOutputName = null.", nameof(options));
+        var features = model.ExportFeatures(graph, x);
+        if (options.Features)
+            outputLength = model.NumFeatures;
+        var logits = options.Features ? features : model.ExportHead(graph, features);
         var scores = options.Softmax ? graph.Node("Softmax", [logits], attributes: OnnxGraph.Int("axis", 1)) : logits;
         graph.Node(batched ? "Identity" : "Squeeze", batched ? [scores] : [scores, graph.Int64s("axes", 0)], options.OutputName);
         graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, batched, outputLength));

@@ -72,11 +72,13 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
     /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses) => body.ResetClassifier(numClasses);
 
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
         var bgr = graph.Node("Gather", [input, graph.Int64s("bgr", 2, 1, 0)], attributes: OnnxGraph.Int("axis", 1));
-        return body.ExportGraph(graph, graph.Node("Sub", [bgr, graph.Initializer("mean_image", mean_image)]));
+        return body.ExportFeatures(graph, graph.Node("Sub", [bgr, graph.Initializer("mean_image", mean_image)]));
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features) => body.ExportHead(graph, features);
 
     private static ModelProto Read(string path)
     {

@@ -75,13 +75,15 @@ public sealed class CifarResNet : CnnModel
         ReplaceModule(nameof(fc), fc);
     }
 
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
         var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, input, "conv1."), "bn1."));
         foreach (var (name, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3) })
             x = graph.Export(layer, x, name + ".");
-        return graph.Export(fc, graph.Flatten(graph.Export(avgpool, x, "avgpool.")), "fc.");
+        return graph.Flatten(graph.Export(avgpool, x, "avgpool."));
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features) => graph.Export(fc, features, "fc.");
 
     private static Sequential MakeStage(long inChannels, long planes, int blocks, long stride, bool residual)
     {

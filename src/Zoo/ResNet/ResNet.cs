@@ -101,15 +101,17 @@ public sealed class ResNet : CnnModel
         ReplaceModule(nameof(fc), fc);
     }
 
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
         var padded = conv1Padding is null ? input : conv1Padding.Export(graph, input);
         var x = graph.Relu(graph.Export(bn1, graph.Export(conv1, padded, "conv1."), "bn1."));
         x = graph.Export(maxpool, maxpoolPadding is null ? x : maxpoolPadding.Export(graph, x), "maxpool.");
         foreach (var (name, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4) })
             x = graph.Export(layer, x, name + ".");
-        return graph.Export(fc, graph.Flatten(graph.Export(avgpool, x, "avgpool.")), "fc.");
+        return graph.Flatten(graph.Export(avgpool, x, "avgpool."));
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features) => graph.Export(fc, features, "fc.");
 
     private static Sequential MakeStage(bool bottleneck, ref long channels, long planes, int blocks, long stride, bool cntkPadding)
     {

@@ -99,11 +99,16 @@ public sealed class Vgg : CnnModel
         ReplaceModule(nameof(classifier), classifier);
     }
 
-    internal override string ExportGraph(OnnxGraph graph, string input)
+    internal override string ExportFeatures(OnnxGraph graph, string input)
     {
-        var x = graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool.");
-        return graph.Export(classifier, graph.Flatten(x), "classifier.");
+        var x = graph.Flatten(graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool."));
+        foreach (var (name, layer) in classifier.named_children().SkipLast(1))
+            x = graph.Export(layer, x, $"classifier.{name}.");
+        return x;
     }
+
+    internal override string ExportHead(OnnxGraph graph, string features)
+        => graph.Export(classifier.named_children().Last().module, features, $"classifier.{classifier.Count - 1}.");
 
     private static Sequential MakeFeatures(IReadOnlyList<Layer> layers, bool batchNorm, int inChannels)
     {

@@ -85,6 +85,23 @@ public class OnnxExportTests
         TorchAssert.RelativeDifference(tensor(onnx, [2, 4]), expected).Should().BeLessThan(1e-4);
     }
 
+    [Theory]
+    [InlineData("alexnet", 64)]
+    [InlineData("googlenet", 32)]
+    [InlineData("resnet20", 32)]
+    public void ExportOnnx_Features_EqualForwardFeatures(string name, int size)
+    {
+        using var model = CnnZoo.Create(name, numClasses: 5);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(2, 3, size, size);
+
+        var onnx = RunOnnx(model.ToOnnx(3, size, size, new OnnxExportOptions { Features = true }), x);
+
+        TorchAssert.RelativeDifference(tensor(onnx, [2, model.NumFeatures]), model.ForwardFeatures(x)).Should().BeLessThan(1e-4);
+    }
+
     [Fact]
     public void ExportOnnx_WritesAFileWithADynamicBatch()
     {

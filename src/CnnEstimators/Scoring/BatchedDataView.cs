@@ -4,14 +4,14 @@ using Microsoft.ML.Data;
 namespace MLNetCnn.Scoring;
 
 /// <summary>
-/// The lazy output of <see cref="CnnClassifierTransformer.Transform"/>: the input's columns plus Score and
-/// PredictedLabel, computed in batches only when a cursor asks for them.
+/// The lazy output of a CNN transformer: the input's columns plus the added ones, computed in batches only
+/// when a cursor asks for them.
 /// </summary>
-internal sealed class ScoredDataView(IDataView input, CnnClassifierTransformer transformer) : IDataView
+internal sealed class BatchedDataView(IDataView input, IBatchOutputs outputs) : IDataView
 {
-    public DataViewSchema Schema { get; } = transformer.GetOutputSchema(input.Schema);
+    public DataViewSchema Schema { get; } = outputs.OutputSchema(input.Schema);
 
-    private int ScoreIndex => input.Schema.Count;
+    private int FirstAdded => input.Schema.Count;
 
     public bool CanShuffle => false;
 
@@ -22,20 +22,18 @@ internal sealed class ScoredDataView(IDataView input, CnnClassifierTransformer t
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         var inputCount = input.Schema.Count;
         var inputColumns = input.Schema.Where(c => needed.Contains(c.Index)).ToList();
-        var scores = needed.Contains(inputCount) || needed.Contains(inputCount + 1)
-            ? transformer.CreateRowScores(input)
-            : null;
-        return new ScoredCursor(this, input.GetRowCursor(inputColumns), scores, needed, transformer.Columns);
+        var rows = needed.Any(i => i >= inputCount) ? new BatchedRows(input, outputs) : null;
+        return new Cursor(this, input.GetRowCursor(inputColumns), rows, needed, outputs);
     }
 
     // One cursor: the batching inside it is where the parallelism is.
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
         => [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class ScoredCursor(ScoredDataView view, DataViewRowCursor inputCursor, RowScores? scores, HashSet<int> active, ScoreColumns columns)
+    private sealed class Cursor(BatchedDataView view, DataViewRowCursor inputCursor, BatchedRows? rows, HashSet<int> active, IBatchOutputs outputs)
         : DataViewRowCursor
     {
-        private readonly int scoreIndex = view.ScoreIndex;
+        private readonly int firstAdded = view.FirstAdded;
 
         public override DataViewSchema Schema => view.Schema;
         public override long Position => inputCursor.Position;
@@ -45,7 +43,7 @@ internal sealed class ScoredDataView(IDataView input, CnnClassifierTransformer t
         {
             if (!inputCursor.MoveNext())
                 return false;
-            scores?.Advance();
+            rows?.Advance();
             return true;
         }
 
@@ -57,11 +55,9 @@ internal sealed class ScoredDataView(IDataView input, CnnClassifierTransformer t
         {
             if (!IsColumnActive(column))
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
-            if (column.Index < scoreIndex)
+            if (column.Index < firstAdded)
                 return inputCursor.GetGetter<TValue>(inputCursor.Schema[column.Index]);
-            return column.Index == scoreIndex
-                ? ScoreGetters.Score<TValue>(() => scores!.Current, columns)
-                : ScoreGetters.PredictedLabel<TValue>(() => scores!.Current, columns);
+            return outputs.Getter<TValue>(column.Index - firstAdded, () => rows!.Current);
         }
 
         protected override void Dispose(bool disposing)
@@ -69,7 +65,7 @@ internal sealed class ScoredDataView(IDataView input, CnnClassifierTransformer t
             if (disposing)
             {
                 inputCursor.Dispose();
-                scores?.Dispose();
+                rows?.Dispose();
             }
             base.Dispose(disposing);
         }

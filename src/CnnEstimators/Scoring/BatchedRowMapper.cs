@@ -5,41 +5,41 @@ using static TorchSharp.torch;
 
 namespace MLNetCnn.Scoring;
 
-/// <summary>Row-at-a-time scoring for prediction engines: each row is one forward pass (batch of one).</summary>
-internal sealed class ScoringRowMapper(CnnClassifierTransformer transformer, DataViewSchema inputSchema) : IRowToRowMapper
+/// <summary>Row-at-a-time computation for prediction engines: each row is one forward pass (batch of one).</summary>
+internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inputSchema) : IRowToRowMapper
 {
     public DataViewSchema InputSchema { get; } = inputSchema;
 
-    public DataViewSchema OutputSchema { get; } = transformer.GetOutputSchema(inputSchema);
+    public DataViewSchema OutputSchema { get; } = outputs.OutputSchema(inputSchema);
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
         var scored = dependingColumns.Any(c => c.Index >= InputSchema.Count);
         var passThrough = dependingColumns.Where(c => c.Index < InputSchema.Count).Select(c => InputSchema[c.Index]);
-        return scored ? passThrough.Append(InputSchema[transformer.ImageColumnName]).Distinct() : passThrough;
+        return scored ? passThrough.Append(InputSchema[outputs.ImageColumnName]).Distinct() : passThrough;
     }
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
-        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet(), transformer);
+        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet(), outputs);
 
     private sealed class MappedRow : DataViewRow
     {
-        private readonly ScoringRowMapper mapper;
+        private readonly BatchedRowMapper mapper;
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
-        private readonly CnnClassifierTransformer transformer;
+        private readonly IBatchOutputs outputs;
         private readonly PixelReader? pixels;
-        private long scoredPosition = -1;
-        private float[] probabilities = [];
+        private long computedPosition = -1;
+        private float[] values = [];
 
-        public MappedRow(ScoringRowMapper mapper, DataViewRow input, HashSet<int> active, CnnClassifierTransformer transformer)
+        public MappedRow(BatchedRowMapper mapper, DataViewRow input, HashSet<int> active, IBatchOutputs outputs)
         {
             this.mapper = mapper;
             this.input = input;
             this.active = active;
-            this.transformer = transformer;
+            this.outputs = outputs;
             if (active.Any(i => i >= mapper.InputSchema.Count))
-                pixels = new PixelReader(input, input.Schema[transformer.ImageColumnName], transformer.Preprocessing);
+                pixels = new PixelReader(input, input.Schema[outputs.ImageColumnName], outputs.Preprocessing);
         }
 
         public override DataViewSchema Schema => mapper.OutputSchema;
@@ -53,24 +53,22 @@ internal sealed class ScoringRowMapper(CnnClassifierTransformer transformer, Dat
             var inputCount = mapper.InputSchema.Count;
             if (column.Index < inputCount)
                 return input.GetGetter<TValue>(input.Schema[column.Index]);
-            return column.Index == inputCount
-                ? ScoreGetters.Score<TValue>(Current, transformer.Columns)
-                : ScoreGetters.PredictedLabel<TValue>(Current, transformer.Columns);
+            return outputs.Getter<TValue>(column.Index - inputCount, Current);
         }
 
         private ReadOnlySpan<float> Current()
         {
-            if (scoredPosition != input.Position || probabilities.Length == 0)
+            if (computedPosition != input.Position || values.Length == 0)
             {
-                probabilities = Score();
-                scoredPosition = input.Position;
+                values = Compute();
+                computedPosition = input.Position;
             }
-            return probabilities;
+            return values;
         }
 
-        private float[] Score()
+        private float[] Compute()
         {
-            var p = transformer.Preprocessing;
+            var p = outputs.Preprocessing;
             using var scope = NewDisposeScope();
             long[] shape = [1, p.Channels, p.Height, p.Width];
             Tensor batch;
@@ -86,7 +84,7 @@ internal sealed class ScoringRowMapper(CnnClassifierTransformer transformer, Dat
                 pixels!.ReadFloats(input.Position, floats);
                 batch = tensor(floats, shape);
             }
-            return transformer.Scorer.Probabilities(batch);
+            return outputs.Compute(batch);
         }
     }
 }

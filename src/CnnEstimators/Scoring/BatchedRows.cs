@@ -5,33 +5,36 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Scoring;
 
 /// <summary>
-/// Scores rows in batches: a look-ahead cursor over the image column reads up to <c>batchSize</c> rows,
-/// scores them in one forward pass, and hands out their probabilities one row at a time.
+/// Runs the network over rows in batches: a look-ahead cursor over the image column reads up to
+/// <c>BatchSize</c> rows, computes them in one forward pass, and hands out their values one row at a time.
 /// </summary>
-internal sealed class RowScores : IDisposable
+internal sealed class BatchedRows : IDisposable
 {
     private readonly DataViewRowCursor lookahead;
     private readonly PixelReader pixels;
-    private readonly BatchScorer scorer;
+    private readonly IBatchOutputs outputs;
     private readonly CnnPreprocessing preprocessing;
     private readonly int batchSize;
     private readonly bool skipUnreadable;
-    private float[] probabilities = [];
+    private readonly int width;
+    private float[] values = [];
     private bool[] unreadable = [];
     private int count;
     private int index = -1;
 
-    public RowScores(IDataView input, DataViewSchema.Column image, BatchScorer scorer, CnnPreprocessing preprocessing, int batchSize, bool skipUnreadable)
+    public BatchedRows(IDataView input, IBatchOutputs outputs)
     {
+        var image = input.Schema[outputs.ImageColumnName];
         lookahead = input.GetRowCursor([image]);
+        preprocessing = outputs.Preprocessing;
         pixels = new PixelReader(lookahead, image, preprocessing);
-        this.scorer = scorer;
-        this.preprocessing = preprocessing;
-        this.batchSize = batchSize;
-        this.skipUnreadable = skipUnreadable;
+        this.outputs = outputs;
+        batchSize = outputs.BatchSize;
+        skipUnreadable = outputs.SkipUnreadableImages;
+        width = outputs.ValuesPerRow;
     }
 
-    /// <summary>Moves to the next row's scores (the caller's cursor moves in step).</summary>
+    /// <summary>Moves to the next row's values (the caller's cursor moves in step).</summary>
     public void Advance()
     {
         if (++index < count)
@@ -40,11 +43,8 @@ internal sealed class RowScores : IDisposable
         index = 0;
     }
 
-    /// <summary>Probabilities of the current row; NaN when its image could not be read and skipping is on.</summary>
-    public ReadOnlySpan<float> Current => probabilities.AsSpan(index * scorer.Classes, scorer.Classes);
-
-    /// <summary>Whether the current row's image could not be read.</summary>
-    public bool CurrentUnreadable => unreadable[index];
+    /// <summary>Values of the current row; NaN when its image could not be read and skipping is on.</summary>
+    public ReadOnlySpan<float> Current => values.AsSpan(index * width, width);
 
     private void Fill()
     {
@@ -68,14 +68,14 @@ internal sealed class RowScores : IDisposable
             count++;
         }
         if (count == 0)
-            throw new InvalidOperationException("The scoring cursor ran past the end of the data.");
+            throw new InvalidOperationException("The batching cursor ran past the end of the data.");
         using var scope = NewDisposeScope();
         long[] shape = [count, preprocessing.Channels, preprocessing.Height, preprocessing.Width];
         var batch = isBytes ? tensor(bytes.AsSpan(0, count * length).ToArray(), shape) : tensor(floats.AsSpan(0, count * length).ToArray(), shape);
-        probabilities = scorer.Probabilities(batch);
+        values = outputs.Compute(batch);
         for (var row = 0; row < count; row++)
             if (unreadable[row])
-                probabilities.AsSpan(row * scorer.Classes, scorer.Classes).Fill(float.NaN);
+                values.AsSpan(row * width, width).Fill(float.NaN);
     }
 
     public void Dispose() => lookahead.Dispose();

@@ -1,0 +1,65 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetCnn.Data;
+using MLNetCnn.Internal;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn;
+
+/// <summary>
+/// Estimator of <see cref="CnnFeaturizerTransformer"/>: <c>mlContext.Transforms.CnnFeaturize(...)</c>. The network is
+/// already trained, so fitting only checks the image column.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>Does this estimator need to look at the data to train its parameters?</term><description>No</description></item>
+/// <item><term>Input column</term><description>MLImage, or a float vector of C*H*W pixels (as in the preprocessing)</description></item>
+/// <item><term>Output column</term><description>Vector of Single: pre-logits features, or a named layer's output flattened</description></item>
+/// <item><term>Exportable to ONNX / savable</term><description>Saves with <c>mlContext.Model.Save</c> (pre-logits features)</description></item>
+/// </list>
+/// </remarks>
+public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer>
+{
+    private readonly CnnModel model;
+    private readonly CnnPreprocessing preprocessing;
+    private readonly string outputColumnName;
+    private readonly string inputColumnName;
+    private readonly string? layerName;
+    private readonly int batchSize;
+
+    internal CnnFeaturizerEstimator(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string inputColumnName, string? layerName, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        if (preprocessing.Channels != model.InChannels)
+            throw new ArgumentException($"The preprocessing gives {preprocessing.Channels}-channel images but {model.Architecture} takes {model.InChannels}.", nameof(preprocessing));
+        this.model = model;
+        this.preprocessing = preprocessing;
+        this.outputColumnName = outputColumnName;
+        this.inputColumnName = inputColumnName;
+        this.layerName = layerName;
+        this.batchSize = batchSize;
+    }
+
+    /// <inheritdoc />
+    public CnnFeaturizerTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        InputColumns.CheckImage(input.Schema, inputColumnName, preprocessing);
+        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, skipUnreadableImages: false);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!inputSchema.Any(c => c.Name == inputColumnName))
+            throw new ArgumentException($"The image column '{inputColumnName}' is not in the data. Columns: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.", nameof(inputSchema));
+        var output = MLNetInternals.NewColumn(outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, null);
+        return new SchemaShape(inputSchema.Where(c => c.Name != outputColumnName).Append(output));
+    }
+}

@@ -1,0 +1,99 @@
+using FluentAssertions;
+using Microsoft.ML;
+using MLNetCnn.Tests.Support;
+
+namespace MLNetCnn.Tests.Ensemble;
+
+/// <summary>mlContext.Transforms.CnnEnsemble: averaging several CNNs.</summary>
+public class EnsembleTests : IClassFixture<EnsembleTests.Members>
+{
+    public sealed class Members : IDisposable
+    {
+        public Members()
+        {
+            Ml = new MLContext(seed: 1);
+            var examples = Shapes.Generate(200, seed: 71);
+            var raw = Pipelines.ImagesView(Ml, examples);
+            Keys = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw);
+            Train = Keys.Transform(raw);
+            Test = Keys.Transform(Pipelines.ImagesView(Ml, Shapes.Generate(80, seed: 72)));
+            Trained = Ml.MulticlassClassification.Trainers.TrainEnsembleMembers(Train, () => Pipelines.FastOptions(epochs: 1), count: 2).ToList();
+            var plain = Pipelines.FastOptions(epochs: 1);
+            plain.Architecture = "plain20";
+            Trained.Add(Ml.MulticlassClassification.Trainers.Cnn(plain).Fit(Train));
+        }
+
+        public MLContext Ml { get; }
+        public Microsoft.ML.Transforms.ValueToKeyMappingTransformer Keys { get; }
+        public IDataView Train { get; }
+        public IDataView Test { get; }
+        public List<CnnClassifierTransformer> Trained { get; }
+        public void Dispose() => Trained.ForEach(m => m.Dispose());
+    }
+
+    private readonly Members f;
+
+    public EnsembleTests(Members members) => f = members;
+
+    public sealed class Scores
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    private List<Scores> ScoresOf(ITransformer model) => f.Ml.Data.CreateEnumerable<Scores>(model.Transform(f.Test), false).ToList();
+
+    [Fact]
+    public void TrainEnsembleMembers_UsesSuccessiveSeeds_SoMembersDiffer()
+    {
+        var first = ScoresOf(f.Trained[0]);
+        var second = ScoresOf(f.Trained[1]);
+
+        first.Zip(second).Should().Contain(p => !p.First.Score.SequenceEqual(p.Second.Score));
+    }
+
+    [Fact]
+    public void Ensemble_OfIdenticalMembers_EqualsTheMember()
+    {
+        var member = f.Trained[0];
+        var ensemble = f.Ml.Transforms.CnnEnsemble([member, member, member]).Fit(f.Test);
+
+        var expected = ScoresOf(member);
+        var actual = ScoresOf(ensemble);
+        for (var i = 0; i < expected.Count; i++)
+            actual[i].Score.Should().Equal(expected[i].Score, (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Theory]
+    [InlineData(CnnEnsembleCombination.Mean)]
+    [InlineData(CnnEnsembleCombination.GeometricMean)]
+    [InlineData(CnnEnsembleCombination.MajorityVote)]
+    public void Ensemble_OfDifferentArchitectures_EvaluatesLikeAClassifier(CnnEnsembleCombination combination)
+    {
+        var ensemble = f.Ml.Transforms.CnnEnsemble(f.Trained, combination).Fit(f.Test);
+
+        var metrics = f.Ml.MulticlassClassification.Evaluate(ensemble.Transform(f.Test));
+        var memberAccuracies = f.Trained.Select(m => f.Ml.MulticlassClassification.Evaluate(m.Transform(f.Test)).MicroAccuracy).ToList();
+
+        metrics.MicroAccuracy.Should().BeGreaterThanOrEqualTo(memberAccuracies.Min());
+        var scores = ScoresOf(ensemble);
+        scores.Should().OnlyContain(s => Math.Abs(s.Score.Sum() - 1) < 1e-4);
+        if (combination == CnnEnsembleCombination.MajorityVote)
+            scores.SelectMany(s => s.Score).Should().OnlyContain(v => Math.Abs(v * 3 - Math.Round(v * 3)) < 1e-5, "votes of three members");
+    }
+
+    [Fact]
+    public void Ensemble_MembersWithOtherLabelValuesOrSizes_AreRefusedWithEveryProblem()
+    {
+        var ml = f.Ml;
+        var otherLabels = Pipelines.ImagesView(ml, Shapes.Generate(40, seed: 73, classes: 3));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(otherLabels).Transform(otherLabels);
+        var small = Pipelines.FastOptions(epochs: 1);
+        small.ImageSize = 24;
+        using var threeClasses = ml.MulticlassClassification.Trainers.Cnn(small).Fit(keyed);
+
+        var act = () => ml.Transforms.CnnEnsemble([f.Trained[0], threeClasses]);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*member 1 (resnet20) has label values [square, disc, bar]*member 1 takes Image 3x24x24, member 0 takes Image 3x32x32*");
+        FluentActions.Invoking(() => ml.Transforms.CnnEnsemble([])).Should().Throw<ArgumentException>().WithMessage("*at least one member*");
+    }
+}

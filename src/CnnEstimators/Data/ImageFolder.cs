@@ -1,0 +1,63 @@
+using Microsoft.ML;
+
+namespace MLNetCnn;
+
+/// <summary>One image of a folder-per-class data set.</summary>
+public sealed class ImageFolderRow
+{
+    /// <summary>Absolute path of the image file (give <c>LoadImages</c> an empty image folder, or none).</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>The class: the name of the sub-folder the image is in.</summary>
+    public string Label { get; set; } = "";
+}
+
+/// <summary>Reads a data set laid out as one sub-folder per class (<c>root/cat/1.jpg</c>, <c>root/dog/2.png</c>, ...).</summary>
+public static class ImageFolder
+{
+    /// <summary>File extensions read as images.</summary>
+    public static IReadOnlyCollection<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp",
+    };
+
+    /// <summary>All images under <paramref name="root"/>, labelled by their class folder, in a stable order (class, then file name).</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">The layout is not one sub-folder per class with images in each.</exception>
+    public static IReadOnlyList<ImageFolderRow> Read(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
+        var classes = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var looseImages = Directory.GetFiles(root).Where(IsImage).ToList();
+        if (classes.Count == 0)
+            throw new InvalidDataException(
+                $"'{root}' has no sub-folders{(looseImages.Count > 0 ? $" ({looseImages.Count} images lie directly in it)" : "")}. " +
+                "Put each class's images in a sub-folder named after the class: root/cat/1.jpg, root/dog/2.jpg.");
+        if (classes.Count < 2)
+            throw new InvalidDataException($"'{root}' has one class folder ('{Path.GetFileName(classes[0])}'); a classifier needs at least two.");
+        var rows = new List<ImageFolderRow>();
+        var empty = new List<string>();
+        foreach (var folder in classes)
+        {
+            var images = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            if (images.Count == 0)
+                empty.Add(Path.GetFileName(folder));
+            rows.AddRange(images.Select(f => new ImageFolderRow { ImagePath = Path.GetFullPath(f), Label = Path.GetFileName(folder) }));
+        }
+        if (empty.Count > 0)
+            throw new InvalidDataException(
+                $"Class folder(s) {string.Join(", ", empty.Select(e => $"'{e}'"))} of '{root}' hold no images ({string.Join(", ", ImageExtensions)}). Remove them or add images.");
+        return rows;
+    }
+
+    /// <summary>The images of <paramref name="root"/> as an IDataView with columns <c>ImagePath</c> and <c>Label</c>.</summary>
+    public static IDataView Load(MLContext context, string root)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Data.LoadFromEnumerable(Read(root));
+    }
+
+    private static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path));
+}

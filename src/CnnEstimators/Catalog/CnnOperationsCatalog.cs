@@ -15,6 +15,9 @@ public sealed class CnnOperationsCatalog
     /// <summary>The architectures the trainer can build by name.</summary>
     public IReadOnlyList<string> Architectures => CnnZoo.Names;
 
+    /// <summary>An experiment that trains each candidate architecture and ranks them (see <see cref="CnnExperiment"/>).</summary>
+    public CnnExperiment CreateExperiment(CnnExperimentSettings settings) => new(Context, settings);
+
     /// <summary>Loads a classifier saved with <see cref="CnnClassifierTransformer.SaveCheckpoint"/> as the TorchSharp transformer.</summary>
     /// <param name="path">The file.</param>
     /// <param name="device"><c>auto</c> (CUDA when available), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>

@@ -1,6 +1,6 @@
-// QuickStart: an ML.NET pipeline that trains a CNN on Fashion-MNIST, evaluates it with ML.NET's evaluator
-// and predicts a few images.
-// Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 2 --data /usr/share/datasets/fashion-mnist]
+// QuickStart: an ML.NET pipeline that trains a CNN on Fashion-MNIST, evaluates it with ML.NET's evaluator,
+// saves the model zip, reloads it and predicts a few images.
+// Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 2 --data /usr/share/datasets/fashion-mnist --model fashion.zip]
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
@@ -9,6 +9,7 @@ using MLNetCnn.Samples.QuickStart;
 var arch = Option("--arch", "resnet20");
 var epochs = int.Parse(Option("--epochs", "2"));
 var folder = Option("--data", FashionMnist.DefaultFolder);
+var modelPath = Option("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-fashion-mnist.zip"));
 
 var ml = new MLContext(seed: 1);
 var train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true));
@@ -45,7 +46,12 @@ var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}; training took {trainSeconds:F0} s");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
-var engine = ml.Model.CreatePredictionEngine<FashionMnist.Row, Prediction>(model);
+ml.Model.Save(model, train.Schema, modelPath);
+var reloaded = new MLContext().Model.Load(modelPath, out _);
+var reloadedMetrics = ml.MulticlassClassification.Evaluate(reloaded.Transform(test));
+Console.WriteLine($"saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded model: test accuracy {reloadedMetrics.MicroAccuracy:P2}");
+
+var engine = ml.Model.CreatePredictionEngine<FashionMnist.Row, Prediction>(reloaded);
 foreach (var row in ml.Data.CreateEnumerable<FashionMnist.Row>(test, reuseRowObject: false).Take(5))
     Console.WriteLine($"actual {row.Label,-12} predicted {engine.Predict(row).PredictedLabel}");
 

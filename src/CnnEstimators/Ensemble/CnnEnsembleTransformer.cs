@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Data;
+using MLNetCnn.Persistence;
+using MLNetCnn.Zoo;
 using MLNetCnn.Scoring;
 using static TorchSharp.torch;
 
@@ -86,12 +88,29 @@ public sealed class CnnEnsembleTransformer : ITransformer, IBatchOutputs
         return new BatchedDataView(input, this);
     }
 
-    /// <summary>An ensemble is not saved as one file; save each member (SaveCheckpoint or mlContext.Model.Save) and rebuild it.</summary>
-    /// <exception cref="NotSupportedException">Always; the message says what to do.</exception>
+    /// <summary>
+    /// Saves as ML.NET's own chain, like a single classifier: pixels, then <c>ApplyOnnxModel</c> over one ONNX graph
+    /// that holds every member and their combination, then the key map.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The label has no text key values, or vector input needs resizing.</exception>
     public void Save(ModelSaveContext ctx)
-        => throw new NotSupportedException(
-            "Saving a CNN ensemble as one ML.NET model is not supported. Save each member with SaveCheckpoint and rebuild the ensemble with " +
-            "mlContext.Transforms.CnnEnsemble(members) after loading them with mlContext.Cnn().LoadClassifier.");
+    {
+        var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var combination = Combination switch
+            {
+                CnnEnsembleCombination.GeometricMean => OnnxEnsembleCombination.GeometricMean,
+                CnnEnsembleCombination.MajorityVote => OnnxEnsembleCombination.MajorityVote,
+                _ => OnnxEnsembleCombination.Mean,
+            };
+            ((ICanSaveModel)NativeScoringChain.BuildEnsemble(new MLContext(), Members, combination, ImageColumnName, Columns, onnx)).Save(ctx);
+        }
+        finally
+        {
+            File.Delete(onnx);
+        }
+    }
 
     float[] IBatchOutputs.Compute(Tensor rawImages)
     {

@@ -26,7 +26,7 @@ internal static class NativeScoringChain
         ScoreColumns columns, string onnxPath)
     {
         var p = preprocessing;
-        var onnx = model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+        File.WriteAllBytes(onnxPath, model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             Batched = false,
             InputName = Pixels,
@@ -34,11 +34,25 @@ internal static class NativeScoringChain
             Softmax = true,
             ArgMaxOutputName = Index,
             Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
-        });
-        File.WriteAllBytes(onnxPath, onnx);
+        }));
+        return Classifier(ml, p, imageColumn, columns, onnxPath);
+    }
 
-        var pixels = PixelSteps(ml, p, imageColumn);
-        var chain = pixels
+    /// <summary>An ensemble's chain: pixels, one ONNX graph holding every member and their combination, the key map.</summary>
+    public static ITransformer BuildEnsemble(MLContext ml, IReadOnlyList<CnnClassifierTransformer> members, OnnxEnsembleCombination combination,
+        string imageColumn, ScoreColumns columns, string onnxPath)
+    {
+        var p = members[0].Preprocessing;
+        File.WriteAllBytes(onnxPath, CnnModel.EnsembleToOnnx(
+            members.Select(m => m.Model).ToList(),
+            members.Select(m => (m.Preprocessing.PixelScale, m.Preprocessing.Mean.ToArray(), m.Preprocessing.Std.ToArray())).ToList(),
+            p.Channels, p.Height, p.Width, combination, Pixels, columns.ScoreName, Index));
+        return Classifier(ml, p, imageColumn, columns, onnxPath);
+    }
+
+    private static ITransformer Classifier(MLContext ml, CnnPreprocessing p, string imageColumn, ScoreColumns columns, string onnxPath)
+    {
+        var chain = PixelSteps(ml, p, imageColumn)
             .Append(ml.Transforms.ApplyOnnxModel([columns.ScoreName, Index], [Pixels], onnxPath))
             .Append(PredictedKey(ml, columns))
             .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image

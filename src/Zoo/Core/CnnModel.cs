@@ -138,6 +138,21 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     public byte[] ToOnnx(int channels, int height, int width, OnnxExportOptions? options = null)
         => OnnxExport.Export(this, channels, height, width, options ?? new OnnxExportOptions());
 
+    /// <summary>
+    /// An ensemble of networks as one ONNX model for a single <paramref name="channels"/> x <paramref name="height"/> x
+    /// <paramref name="width"/> image (the shape ML.NET's <c>ApplyOnnxModel</c> reads): each member normalises the image and
+    /// scores it, the probabilities are combined; outputs <paramref name="scoreName"/> (classes) and <paramref name="indexName"/> (one arg-max).
+    /// </summary>
+    public static byte[] EnsembleToOnnx(IReadOnlyList<CnnModel> members, IReadOnlyList<(float Scale, float[] Mean, float[] Std)> normalizations,
+        int channels, int height, int width, OnnxEnsembleCombination combination, string inputName, string scoreName, string indexName)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(normalizations);
+        if (members.Count == 0 || members.Count != normalizations.Count)
+            throw new ArgumentException($"An ensemble needs at least one member and one normalisation per member; got {members.Count} and {normalizations.Count}.");
+        return OnnxExport.ExportEnsemble(members, normalizations, channels, height, width, combination, inputName, scoreName, indexName);
+    }
+
     /// <summary>Adds the network's ONNX nodes (eval mode): features, then head.</summary>
     internal string ExportGraph(OnnxGraph graph, string input) => ExportHead(graph, ExportFeatures(graph, input));
 

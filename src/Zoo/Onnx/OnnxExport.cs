@@ -32,6 +32,19 @@ public sealed record OnnxExportOptions
     public (float Scale, float[] Mean, float[] Std)? Normalization { get; init; }
 }
 
+/// <summary>How an exported ensemble combines its members' probabilities.</summary>
+public enum OnnxEnsembleCombination
+{
+    /// <summary>Mean of the probabilities.</summary>
+    Mean,
+
+    /// <summary>Normalised geometric mean.</summary>
+    GeometricMean,
+
+    /// <summary>Share of members voting for each class.</summary>
+    MajorityVote,
+}
+
 /// <summary>ONNX export of zoo networks (opset 13, dynamic batch dimension), written with OnnxSharp's protobuf classes.</summary>
 internal static class OnnxExport
 {
@@ -68,6 +81,54 @@ internal static class OnnxExport
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return proto.ToByteArray();
     }
+
+    /// <summary>Several networks in one unbatched graph: each normalises and scores the image, then their probabilities are combined.</summary>
+    public static byte[] ExportEnsemble(IReadOnlyList<CnnModel> models, IReadOnlyList<(float Scale, float[] Mean, float[] Std)> normalizations,
+        int channels, int height, int width, OnnxEnsembleCombination combination, string inputName, string scoreName, string indexName)
+    {
+        var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
+        long classes = 0;
+        foreach (var model in models.Distinct())
+            foreach (var (module, shape) in TraceInputShapes(model, channels, height, width, out classes))
+                shapes[module] = shape;
+        var graph = new OnnxGraph(shapes);
+        graph.Graph.Input.Add(OnnxGraph.FloatValue(inputName, false, channels, height, width));
+        var image = graph.Node("Unsqueeze", [inputName, graph.Int64s("axes", 0)]);
+        var memberOutputs = new List<string>();
+        for (var i = 0; i < models.Count; i++)
+        {
+            graph.Prefix = $"member{i}.";
+            var (scale, mean, std) = normalizations[i];
+            var x = graph.Node("Mul", [image, graph.Floats("scale", [scale])]);
+            x = graph.Node("Sub", [x, graph.Floats("mean", mean, 1, mean.Length, 1, 1)]);
+            x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
+            var probabilities = graph.Node("Softmax", [models[i].ExportGraph(graph, x)], attributes: OnnxGraph.Int("axis", 1));  // 1 x K
+            memberOutputs.Add(combination switch
+            {
+                OnnxEnsembleCombination.GeometricMean => graph.Node("Log", [graph.Node("Max", [probabilities, graph.Floats("floor", [1e-30f])])]),
+                OnnxEnsembleCombination.MajorityVote => graph.Node("Squeeze", [graph.Node("OneHot",
+                    [graph.Node("ArgMax", [probabilities], attributes: [OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 1)]),
+                     graph.Int64s("depth", classes), graph.Floats("one_hot_values", [0f, 1f], 2)], attributes: OnnxGraph.Int("axis", -1)),
+                    graph.Int64s("axes", 1)]),
+                _ => probabilities,
+            });
+        }
+        graph.Prefix = "";
+        var mean_ = graph.Node("Div", [graph.Node("Sum", memberOutputs), graph.Floats("members", [models.Count])]);
+        var combined = combination == OnnxEnsembleCombination.GeometricMean
+            ? Normalised(graph, graph.Node("Exp", [mean_]))
+            : mean_;
+        graph.Node("Squeeze", [combined, graph.Int64s("axes", 0)], scoreName);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(scoreName, false, classes));
+        graph.Node("ArgMax", [combined], indexName, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
+        graph.Graph.Output.Add(OnnxGraph.Int64Value(indexName, false));
+        var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return proto.ToByteArray();
+    }
+
+    private static string Normalised(OnnxGraph graph, string scores)
+        => graph.Node("Div", [scores, graph.Node("ReduceSum", [scores, graph.Int64s("axes", 1)], attributes: OnnxGraph.Int("keepdims", 1))]);
 
     // One forward at the export size records each module's input shape (adaptive pooling needs it)
     // and checks the size is one the network takes.

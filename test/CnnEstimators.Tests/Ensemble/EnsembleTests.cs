@@ -81,6 +81,27 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
             scores.SelectMany(s => s.Score).Should().OnlyContain(v => Math.Abs(v * 3 - Math.Round(v * 3)) < 1e-5, "votes of three members");
     }
 
+    [Theory]
+    [InlineData(CnnEnsembleCombination.Mean)]
+    [InlineData(CnnEnsembleCombination.GeometricMean)]
+    [InlineData(CnnEnsembleCombination.MajorityVote)]
+    public void Ensemble_SavesAndLoadsAsOneMLNetModel_ScoringTheSame(CnnEnsembleCombination combination)
+    {
+        using var folder = new TempFolder();
+        var ensemble = f.Ml.Transforms.CnnEnsemble(f.Trained, combination).Fit(f.Test);
+        var schema = f.Test.Schema;
+
+        f.Ml.Model.Save(ensemble, schema, folder.File("ensemble.zip"));
+        var loaded = new MLContext().Model.Load(folder.File("ensemble.zip"), out _);
+
+        // Fresh images for the loaded chain: ML.NET's image transforms dispose the MLImage objects they read.
+        var again = f.Keys.Transform(Pipelines.ImagesView(f.Ml, Shapes.Generate(80, seed: 72)));
+        var expected = ScoresOf(ensemble);
+        var actual = f.Ml.Data.CreateEnumerable<Scores>(loaded.Transform(again), false).ToList();
+        for (var i = 0; i < expected.Count; i++)
+            actual[i].Score.Should().Equal(expected[i].Score, (a, b) => Math.Abs(a - b) < 1e-4);
+    }
+
     [Fact]
     public void Ensemble_MembersWithOtherLabelValuesOrSizes_AreRefusedWithEveryProblem()
     {

@@ -75,6 +75,8 @@ public class ModelSaveLoadTests
         var loaded = new MLContext().Model.Load(folder.File("vector.zip"), out _);
 
         AssertSameScoring(ml, model, loaded, data);
+        var otherShape = ml.Data.LoadFromEnumerable(new[] { new SmallVectorRow { Label = "disc", Pixels = new float[28 * 28] } });
+        FluentActions.Invoking(() => loaded.Transform(otherShape).Preview()).Should().Throw<Exception>().WithMessage("*Pixels*");
     }
 
     [Fact]
@@ -90,6 +92,13 @@ public class ModelSaveLoadTests
         File.WriteAllBytes(zip, bytes[..(bytes.Length / 2)]);
 
         FluentActions.Invoking(() => new MLContext().Model.Load(zip, out _)).Should().Throw<Exception>();
+    }
+
+    public sealed class SmallVectorRow
+    {
+        public string Label { get; set; } = "";
+        [VectorType(28 * 28)]
+        public float[] Pixels { get; set; } = [];
     }
 
     public sealed class KeyRow

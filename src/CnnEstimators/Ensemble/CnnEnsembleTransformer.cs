@@ -26,7 +26,7 @@ public enum CnnEnsembleCombination
 /// Score and PredictedLabel, so <c>Evaluate</c> judges the ensemble like any classifier. Members may be different
 /// architectures; they must share the label's values and read the same image column at the same size.
 /// </summary>
-public sealed class CnnEnsembleTransformer : ITransformer, IBatchOutputs
+public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
 {
     internal CnnEnsembleTransformer(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination)
     {
@@ -45,74 +45,35 @@ public sealed class CnnEnsembleTransformer : ITransformer, IBatchOutputs
     internal ScoreColumns Columns { get; }
 
     /// <inheritdoc />
-    public string ImageColumnName => Members[0].ImageColumnName;
+    public override string ImageColumnName => Members[0].ImageColumnName;
 
     /// <inheritdoc />
-    public CnnPreprocessing Preprocessing => Members[0].Preprocessing;
+    public override CnnPreprocessing Preprocessing => Members[0].Preprocessing;
 
     /// <inheritdoc />
-    public int BatchSize => Members[0].BatchSize;
+    public override int BatchSize => Members[0].BatchSize;
 
     /// <inheritdoc />
-    public bool SkipUnreadableImages => Members.All(m => m.SkipUnreadableImages);
+    public override bool SkipUnreadableImages => Members.All(m => m.SkipUnreadableImages);
 
-    int IBatchOutputs.ValuesPerRow => Columns.Classes;
+    private protected override int RowWidth => Columns.Classes;
 
-    int IBatchOutputs.AddedColumns => 2;
+    private protected override int AddedColumnCount => 2;
 
-    /// <inheritdoc />
-    public bool IsRowToRowMapper => true;
+    private protected override DataViewSchema AddColumns(DataViewSchema input) => Columns.OutputSchema(input);
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
-        return Columns.OutputSchema(inputSchema);
-    }
-
-    DataViewSchema IBatchOutputs.OutputSchema(DataViewSchema input) => Columns.OutputSchema(input);
-
-    /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        GetOutputSchema(inputSchema);
-        return new BatchedRowMapper(this, inputSchema);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(input.Schema);
-        return new BatchedDataView(input, this);
-    }
-
-    /// <summary>
-    /// Saves as ML.NET's own chain, like a single classifier: pixels, then <c>ApplyOnnxModel</c> over one ONNX graph
-    /// that holds every member and their combination, then the key map.
-    /// </summary>
-    /// <exception cref="NotSupportedException">The label has no text key values, or vector input needs resizing.</exception>
-    public void Save(ModelSaveContext ctx)
-    {
-        var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
-        try
+        var combination = Combination switch
         {
-            var combination = Combination switch
-            {
-                CnnEnsembleCombination.GeometricMean => OnnxEnsembleCombination.GeometricMean,
-                CnnEnsembleCombination.MajorityVote => OnnxEnsembleCombination.MajorityVote,
-                _ => OnnxEnsembleCombination.Mean,
-            };
-            ((ICanSaveModel)NativeScoringChain.BuildEnsemble(new MLContext(), Members, combination, ImageColumnName, Columns, onnx)).Save(ctx);
-        }
-        finally
-        {
-            File.Delete(onnx);
-        }
+            CnnEnsembleCombination.GeometricMean => OnnxEnsembleCombination.GeometricMean,
+            CnnEnsembleCombination.MajorityVote => OnnxEnsembleCombination.MajorityVote,
+            _ => OnnxEnsembleCombination.Mean,
+        };
+        return NativeScoringChain.BuildEnsemble(ml, Members, combination, ImageColumnName, Columns, onnxPath);
     }
 
-    float[] IBatchOutputs.Compute(Tensor rawImages)
+    private protected override float[] Compute(Tensor rawImages)
     {
         using var scope = NewDisposeScope();
         var probabilities = stack(Members.Select(m => tensor(m.Scorer.Probabilities(rawImages), [rawImages.shape[0], Columns.Classes])).ToArray());  // M x N x K
@@ -127,7 +88,7 @@ public sealed class CnnEnsembleTransformer : ITransformer, IBatchOutputs
 
     private static Tensor Normalised(Tensor scores) => scores / scores.sum(1, keepdim: true);
 
-    ValueGetter<TValue> IBatchOutputs.Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
+    private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
         ? ScoreGetters.Score<TValue>(current, Columns)
         : ScoreGetters.PredictedLabel<TValue>(current, Columns);
 }

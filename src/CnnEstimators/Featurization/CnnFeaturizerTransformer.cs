@@ -13,7 +13,7 @@ namespace MLNetCnn;
 /// layer's output, flattened), computed lazily in batches with the model's preprocessing, for other ML.NET
 /// trainers to learn from (transfer learning).
 /// </summary>
-public sealed class CnnFeaturizerTransformer : ITransformer, IBatchOutputs
+public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
 {
     private readonly object gate = new();
     private readonly Device device;
@@ -48,41 +48,32 @@ public sealed class CnnFeaturizerTransformer : ITransformer, IBatchOutputs
     /// <summary>The network.</summary>
     public CnnModel Model { get; }
 
-    /// <summary>How rows become network input.</summary>
-    public CnnPreprocessing Preprocessing { get; }
+    /// <inheritdoc />
+    public override CnnPreprocessing Preprocessing { get; }
 
     /// <summary>The output column: a vector of <see cref="ValuesPerRow"/> floats.</summary>
     public string OutputColumnName { get; }
 
-    /// <summary>The image column read.</summary>
-    public string ImageColumnName { get; }
+    /// <inheritdoc />
+    public override string ImageColumnName { get; }
 
     /// <summary>The layer whose output is taken (a state_dict-style module name), or null for the pre-logits features.</summary>
     public string? LayerName { get; }
 
-    /// <summary>Rows per forward pass.</summary>
-    public int BatchSize { get; }
+    /// <inheritdoc />
+    public override int BatchSize { get; }
 
-    /// <summary>Whether unreadable images give NaN features instead of failing.</summary>
-    public bool SkipUnreadableImages { get; }
+    /// <inheritdoc />
+    public override bool SkipUnreadableImages { get; }
 
     /// <summary>Length of the feature vector.</summary>
     public int ValuesPerRow { get; }
 
-    /// <inheritdoc />
-    public bool IsRowToRowMapper => true;
+    private protected override int RowWidth => ValuesPerRow;
 
-    int IBatchOutputs.AddedColumns => 1;
+    private protected override int AddedColumnCount => 1;
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
-        return ((IBatchOutputs)this).OutputSchema(inputSchema);
-    }
-
-    DataViewSchema IBatchOutputs.OutputSchema(DataViewSchema input)
+    private protected override DataViewSchema AddColumns(DataViewSchema input)
     {
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
@@ -90,41 +81,14 @@ public sealed class CnnFeaturizerTransformer : ITransformer, IBatchOutputs
         return builder.ToSchema();
     }
 
-    /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        GetOutputSchema(inputSchema);
-        return new BatchedRowMapper(this, inputSchema);
-    }
+    /// <exception cref="NotSupportedException">A named layer was chosen: only the pre-logits features save.</exception>
+    private protected override ITransformer SavedChain(MLContext ml, string onnxPath) => LayerName is null
+        ? NativeScoringChain.BuildFeaturizer(ml, Model, Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
+        : throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");
 
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(input.Schema);
-        return new BatchedDataView(input, this);
-    }
+    private protected override float[] Compute(Tensor rawImages) => Features(rawImages);
 
-    /// <summary>Saves as ML.NET's own chain (pixels, <c>ApplyOnnxModel</c> over the network's feature graph); named layers cannot be saved.</summary>
-    /// <exception cref="NotSupportedException">A named layer was chosen, or vector input needs resizing.</exception>
-    public void Save(ModelSaveContext ctx)
-    {
-        if (LayerName is not null)
-            throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");
-        var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
-        try
-        {
-            ((ICanSaveModel)NativeScoringChain.BuildFeaturizer(new MLContext(), Model, Preprocessing, ImageColumnName, OutputColumnName, onnx)).Save(ctx);
-        }
-        finally
-        {
-            File.Delete(onnx);
-        }
-    }
-
-    float[] IBatchOutputs.Compute(Tensor rawImages) => Features(rawImages);
-
-    ValueGetter<TValue> IBatchOutputs.Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current)
+    private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current)
         => ScoreGetters.Vector<TValue>(current, OutputColumnName);
 
     private float[] Features(Tensor rawImages)

@@ -9,10 +9,10 @@ using static TorchSharp.torch;
 namespace MLNetCnn;
 
 /// <summary>
-/// A trained CNN in an ML.NET pipeline: <see cref="Transform"/> adds <c>Score</c> (softmax probabilities)
+/// A trained CNN in an ML.NET pipeline: <see cref="CnnBatchedTransformer.Transform"/> adds <c>Score</c> (softmax probabilities)
 /// and <c>PredictedLabel</c> (a key with the training label's values), scoring lazily in batches.
 /// </summary>
-public sealed class CnnClassifierTransformer : ITransformer, IDisposable, IBatchOutputs
+public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposable
 {
     internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
         int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
@@ -31,19 +31,19 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable, IBatch
     public CnnModel Model { get; }
 
     /// <summary>How rows become network input: size, channels, scale, mean and standard deviation.</summary>
-    public CnnPreprocessing Preprocessing { get; }
+    public override CnnPreprocessing Preprocessing { get; }
 
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<CnnEpochMetrics> History { get; }
 
-    /// <summary>The image column read.</summary>
-    public string ImageColumnName { get; }
+    /// <inheritdoc />
+    public override string ImageColumnName { get; }
 
-    /// <summary>Rows per forward pass when scoring.</summary>
-    public int BatchSize { get; }
+    /// <inheritdoc />
+    public override int BatchSize { get; }
 
     /// <summary>Whether unreadable images score as NaN with a missing PredictedLabel instead of failing.</summary>
-    public bool SkipUnreadableImages { get; }
+    public override bool SkipUnreadableImages { get; }
 
     /// <summary>Name of the Score column.</summary>
     public string ScoreColumnName => Columns.ScoreName;
@@ -55,50 +55,20 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable, IBatch
 
     internal BatchScorer Scorer { get; }
 
-    /// <inheritdoc />
-    public bool IsRowToRowMapper => true;
+    private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
+        => NativeScoringChain.Build(ml, Model, Preprocessing, ImageColumnName, Columns, onnxPath);
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
-        return Columns.OutputSchema(inputSchema);
-    }
+    private protected override DataViewSchema AddColumns(DataViewSchema input) => Columns.OutputSchema(input);
 
-    /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        GetOutputSchema(inputSchema);
-        return new BatchedRowMapper(this, inputSchema);
-    }
+    private protected override int RowWidth => Columns.Classes;
 
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(input.Schema);
-        return new BatchedDataView(input, this);
-    }
+    private protected override int AddedColumnCount => 2;
 
-    /// <summary>
-    /// Saves as the equivalent chain of ML.NET's own transformers (pixels, <c>ApplyOnnxModel</c> over the exported
-    /// network, a key map), so <c>mlContext.Model.Save</c>/<c>Load</c> work and loading needs no MLNetCnn.
-    /// </summary>
-    /// <exception cref="NotSupportedException">The label has no text key values, or vector input needs resizing.</exception>
-    public void Save(ModelSaveContext ctx)
-    {
-        var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
-        try
-        {
-            var chain = NativeScoringChain.Build(new MLContext(), Model, Preprocessing, ImageColumnName, Columns, onnx);
-            ((ICanSaveModel)chain).Save(ctx);
-        }
-        finally
-        {
-            File.Delete(onnx);
-        }
-    }
+    private protected override float[] Compute(Tensor rawImages) => Scorer.Probabilities(rawImages);
+
+    private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
+        ? ScoreGetters.Score<TValue>(current, Columns)
+        : ScoreGetters.PredictedLabel<TValue>(current, Columns);
 
     /// <summary>
     /// Saves in MLNetCnn's own format (weights, architecture, preprocessing, label values), which
@@ -110,18 +80,6 @@ public sealed class CnnClassifierTransformer : ITransformer, IDisposable, IBatch
         ArgumentNullException.ThrowIfNull(path);
         ClassifierCheckpoint.Save(this, path);
     }
-
-    int IBatchOutputs.ValuesPerRow => Columns.Classes;
-
-    int IBatchOutputs.AddedColumns => 2;
-
-    DataViewSchema IBatchOutputs.OutputSchema(DataViewSchema input) => Columns.OutputSchema(input);
-
-    float[] IBatchOutputs.Compute(Tensor rawImages) => Scorer.Probabilities(rawImages);
-
-    ValueGetter<TValue> IBatchOutputs.Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
-        ? ScoreGetters.Score<TValue>(current, Columns)
-        : ScoreGetters.PredictedLabel<TValue>(current, Columns);
 
     /// <summary>Frees the network's native memory.</summary>
     public void Dispose() => Model.Dispose();

@@ -10,31 +10,28 @@ namespace MLNetCnn.Zoo;
 /// and conv2, conv2/4/5 split in two groups for the two GTX 580s, 227x227 input only).
 /// </summary>
 /// <remarks>State_dict keys follow torchvision: <c>features.0.weight</c> ... <c>classifier.6.bias</c>.</remarks>
-public sealed class AlexNet : CnnModel
+public sealed class AlexNet : FullyConnectedHeadModel
 {
-    private const int FeatureLength = 4096;
-    private readonly Sequential features;
-    private readonly Module<Tensor, Tensor> avgpool;
-    private Sequential classifier;
     private readonly bool paper2012;
 
     private AlexNet(string architecture, bool paper2012, int numClasses, int inChannels, double dropout)
-        : base(architecture, numClasses, inChannels)
+        : base(architecture, numClasses, inChannels,
+            paper2012 ? PaperFeatures(inChannels) : TorchvisionFeatures(inChannels),
+            // The paper's head sees exactly 6x6x256 (227x227 input); torchvision pools any size down to 6x6.
+            paper2012 ? Identity() : AdaptiveAvgPool2d(6),
+            Classifier(numClasses, dropout))
     {
         this.paper2012 = paper2012;
-        features = paper2012 ? PaperFeatures(inChannels) : TorchvisionFeatures(inChannels);
-        // The paper's head sees exactly 6x6x256 (227x227 input); torchvision pools any size down to 6x6.
-        avgpool = paper2012 ? Identity() : AdaptiveAvgPool2d(6);
-        classifier = Sequential(
-            ("0", Dropout(dropout)),
-            ("1", Linear(256 * 6 * 6, FeatureLength)),
-            ("2", ReLU()),
-            ("3", Dropout(dropout)),
-            ("4", Linear(FeatureLength, FeatureLength)),
-            ("5", ReLU()),
-            ("6", Linear(FeatureLength, numClasses)));
-        RegisterComponents();
     }
+
+    private static Sequential Classifier(int numClasses, double dropout) => Sequential(
+        ("0", Dropout(dropout)),
+        ("1", Linear(256 * 6 * 6, 4096)),
+        ("2", ReLU()),
+        ("3", Dropout(dropout)),
+        ("4", Linear(4096, 4096)),
+        ("5", ReLU()),
+        ("6", Linear(4096, numClasses)));
 
     /// <summary>torchvision's AlexNet ("One weird trick" variant): 61,100,840 parameters with 1000 classes.</summary>
     public static AlexNet Torchvision(int numClasses = 1000, int inChannels = 3, double dropout = 0.5)
@@ -45,9 +42,6 @@ public sealed class AlexNet : CnnModel
         => new("alexnet_2012", paper2012: true, numClasses, inChannels, dropout);
 
     /// <inheritdoc />
-    public override int NumFeatures => FeatureLength;
-
-    /// <inheritdoc />
     public override int DefaultImageSize => paper2012 ? 227 : 224;
 
     /// <inheritdoc />
@@ -55,38 +49,6 @@ public sealed class AlexNet : CnnModel
 
     /// <inheritdoc />
     public override int? FixedImageSize => paper2012 ? 227 : null;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<string> ClassifierKeyPrefixes => ["classifier.6."];
-
-    /// <inheritdoc />
-    protected override Tensor Features(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        var x = avgpool.call(features.call(images)).flatten(1);  // N x 9216
-        return FullyConnectedClassifier.PreLogits(classifier, x).MoveToOuterDisposeScope();  // N x 4096
-    }
-
-    /// <inheritdoc />
-    protected override Tensor Head(Tensor features) => FullyConnectedClassifier.Logits(classifier, features);
-
-    /// <inheritdoc />
-    protected override void ReplaceClassifier(int numClasses)
-    {
-        classifier = FullyConnectedClassifier.WithNewLastLayer(classifier, FeatureLength, numClasses);
-        ReplaceModule(nameof(classifier), classifier);
-    }
-
-    internal override string ExportFeatures(OnnxGraph graph, string input)
-    {
-        var x = graph.Flatten(graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool."));
-        foreach (var (name, layer) in classifier.named_children().SkipLast(1))
-            x = graph.Export(layer, x, $"classifier.{name}.");
-        return x;
-    }
-
-    internal override string ExportHead(OnnxGraph graph, string features)
-        => graph.Export(classifier.named_children().Last().module, features, $"classifier.{classifier.Count - 1}.");
 
     private static Sequential TorchvisionFeatures(int inChannels) => Sequential(
         ("0", Conv2d(inChannels, 64, kernel_size: 11, stride: 4, padding: 2)),

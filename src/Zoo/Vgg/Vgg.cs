@@ -9,9 +9,8 @@ namespace MLNetCnn.Zoo;
 /// field with fewer parameters than one 7x7) between 2x2 max pools, then three fully connected layers.
 /// </summary>
 /// <remarks>State_dict keys follow torchvision: <c>features.N.*</c>, <c>classifier.0/3/6.*</c>.</remarks>
-public sealed class Vgg : CnnModel
+public sealed class Vgg : FullyConnectedHeadModel
 {
-    private const int FeatureLength = 4096;
 
     /// <summary>One entry of a VGG configuration: a 3x3 convolution or a 2x2 max pool.</summary>
     public abstract record Layer;
@@ -35,9 +34,6 @@ public sealed class Vgg : CnnModel
         [19] = [.. Convs(2, 64), P, .. Convs(2, 128), P, .. Convs(4, 256), P, .. Convs(4, 512), P, .. Convs(4, 512), P],
     };
 
-    private readonly Sequential features;
-    private readonly AdaptiveAvgPool2d avgpool;
-    private Sequential classifier;
     private readonly int poolCount;
 
     /// <summary>Builds a VGG from a configuration.</summary>
@@ -48,20 +44,9 @@ public sealed class Vgg : CnnModel
     /// <param name="inChannels">Image channels.</param>
     /// <param name="dropout">Dropout before fc7 and fc8.</param>
     public Vgg(string architecture, IReadOnlyList<Layer> layers, bool batchNorm, int numClasses = 1000, int inChannels = 3, double dropout = 0.5)
-        : base(architecture, numClasses, inChannels)
+        : base(architecture, numClasses, inChannels, MakeFeatures(layers, batchNorm, inChannels), AdaptiveAvgPool2d(7), Classifier(numClasses, dropout))
     {
-        features = MakeFeatures(layers, batchNorm, inChannels);
         poolCount = layers.OfType<Pool>().Count();
-        avgpool = AdaptiveAvgPool2d(7);
-        classifier = Sequential(
-            ("0", Linear(512 * 7 * 7, FeatureLength)),
-            ("1", ReLU()),
-            ("2", Dropout(dropout)),
-            ("3", Linear(FeatureLength, FeatureLength)),
-            ("4", ReLU()),
-            ("5", Dropout(dropout)),
-            ("6", Linear(FeatureLength, numClasses)));
-        RegisterComponents();
         InitialiseWeights();
     }
 
@@ -70,45 +55,19 @@ public sealed class Vgg : CnnModel
         => new($"vgg{depth}{(batchNorm ? "_bn" : "")}", Configurations[depth], batchNorm, numClasses, inChannels);
 
     /// <inheritdoc />
-    public override int NumFeatures => FeatureLength;
-
-    /// <inheritdoc />
     public override int DefaultImageSize => 224;
 
     /// <inheritdoc />
     public override int MinImageSize => 1 << poolCount;
 
-    /// <inheritdoc />
-    public override IReadOnlyList<string> ClassifierKeyPrefixes => ["classifier.6."];
-
-    /// <inheritdoc />
-    protected override Tensor Features(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        var x = avgpool.call(features.call(images)).flatten(1);  // N x 25088
-        return FullyConnectedClassifier.PreLogits(classifier, x).MoveToOuterDisposeScope();  // N x 4096
-    }
-
-    /// <inheritdoc />
-    protected override Tensor Head(Tensor features) => FullyConnectedClassifier.Logits(classifier, features);
-
-    /// <inheritdoc />
-    protected override void ReplaceClassifier(int numClasses)
-    {
-        classifier = FullyConnectedClassifier.WithNewLastLayer(classifier, FeatureLength, numClasses);
-        ReplaceModule(nameof(classifier), classifier);
-    }
-
-    internal override string ExportFeatures(OnnxGraph graph, string input)
-    {
-        var x = graph.Flatten(graph.Export(avgpool, graph.Export(features, input, "features."), "avgpool."));
-        foreach (var (name, layer) in classifier.named_children().SkipLast(1))
-            x = graph.Export(layer, x, $"classifier.{name}.");
-        return x;
-    }
-
-    internal override string ExportHead(OnnxGraph graph, string features)
-        => graph.Export(classifier.named_children().Last().module, features, $"classifier.{classifier.Count - 1}.");
+    private static Sequential Classifier(int numClasses, double dropout) => Sequential(
+        ("0", Linear(512 * 7 * 7, 4096)),
+        ("1", ReLU()),
+        ("2", Dropout(dropout)),
+        ("3", Linear(4096, 4096)),
+        ("4", ReLU()),
+        ("5", Dropout(dropout)),
+        ("6", Linear(4096, numClasses)));
 
     private static Sequential MakeFeatures(IReadOnlyList<Layer> layers, bool batchNorm, int inChannels)
     {

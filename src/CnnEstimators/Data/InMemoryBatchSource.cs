@@ -32,27 +32,30 @@ internal sealed class InMemoryBatchSource : IBatchSource
         var known = data.GetRowCount();
         if (known is long rows && rows * rowBytes > budgetBytes)
             return null;
-        var byteRows = new List<byte[]>();
-        var floatRows = new List<float[]>();
+        // One growing buffer, rows read straight into it (no per-row arrays).
+        var length = preprocessing.Length;
+        var capacity = (int)Math.Min(known ?? 1024, int.MaxValue / Math.Max(length, 1));
+        var bytes = isBytes ? new byte[(long)Math.Max(capacity, 1) * length] : [];
+        var floats = isBytes ? [] : new float[(long)Math.Max(capacity, 1) * length];
         var classes = new List<long>();
         using var reader = new LabeledRowReader(data, image, label, preprocessing, skipUnreadable);
         while (true)
         {
             cancellation.ThrowIfCancellationRequested();
-            var bytes = isBytes ? new byte[preprocessing.Length] : [];
-            var floats = isBytes ? [] : new float[preprocessing.Length];
-            if (!reader.Next(bytes, floats, out var classIndex))
+            var offset = classes.Count * length;
+            if (isBytes && offset + length > bytes.Length) Array.Resize(ref bytes, bytes.Length * 2);
+            if (!isBytes && offset + length > floats.Length) Array.Resize(ref floats, floats.Length * 2);
+            var row = isBytes ? bytes.AsSpan(offset, length) : [];
+            var rowFloats = isBytes ? [] : floats.AsSpan(offset, length);
+            if (!reader.Next(row, rowFloats, out var classIndex))
                 break;
-            if (isBytes) byteRows.Add(bytes); else floatRows.Add(floats);
             classes.Add(classIndex);
             if (classes.Count * rowBytes > budgetBytes)
                 return null;
         }
         var n = classes.Count;
         var shape = new long[] { n, preprocessing.Channels, preprocessing.Height, preprocessing.Width };
-        var imageTensor = isBytes
-            ? tensor(byteRows.SelectMany(r => r).ToArray(), shape)
-            : tensor(floatRows.SelectMany(r => r).ToArray(), shape);
+        var imageTensor = isBytes ? tensor(bytes.AsSpan(0, n * length).ToArray(), shape) : tensor(floats.AsSpan(0, n * length).ToArray(), shape);
         return new InMemoryBatchSource(imageTensor, tensor(classes.ToArray()), reader.MissingLabels, reader.UnreadableImages);
     }
 

@@ -49,12 +49,13 @@ internal sealed class PixelReader
         if (image is null || image.Width == 0 || image.Height == 0)
             throw new InvalidDataException($"Row {row}: column '{columnName}' holds no image (empty path or unreadable file).");
         var (height, width) = (image.Height, image.Width);
-        var rgb = ToPlanarRgb(image);
         if (preprocessing.Channels == 3 && height == preprocessing.Height && width == preprocessing.Width)
         {
-            rgb.CopyTo(destination);
+            ToPlanarRgb(image, destination);  // straight into the batch: no copy per row
             return;
         }
+        var rgb = new byte[3 * height * width];
+        ToPlanarRgb(image, rgb);
         using var scope = NewDisposeScope();
         var converted = Fit(tensor(rgb, [3, height, width]).to_type(ScalarType.Float32));
         var bytes = converted.round().clamp(0, 255).to_type(ScalarType.Byte);
@@ -70,8 +71,7 @@ internal sealed class PixelReader
         if (vector.Length != c * h * w)
             throw new InvalidDataException(
                 $"Row {row}: column '{columnName}' has {vector.Length} values; expected {c}*{h}*{w} = {c * h * w}. Set the vector shape in the options to match the data.");
-        var values = new float[vector.Length];
-        vector.CopyTo(values);
+        ReadOnlySpan<float> values = vector.IsDense ? vector.GetValues() : vector.DenseValues().ToArray();
         for (var i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
@@ -84,7 +84,7 @@ internal sealed class PixelReader
             return;
         }
         using var scope = NewDisposeScope();
-        Fit(tensor(values, [c, h, w])).data<float>().CopyTo(destination);
+        Fit(tensor(values.ToArray(), [c, h, w])).data<float>().CopyTo(destination);
     }
 
     // Channel conversion, then resizing, of one C x H x W float image.
@@ -108,13 +108,12 @@ internal sealed class PixelReader
     }
 
     // MLImage keeps 32-bit BGRA or RGBA pixels; the network wants planar RGB.
-    private static byte[] ToPlanarRgb(MLImage image)
+    private static void ToPlanarRgb(MLImage image, Span<byte> planar)
     {
         var pixels = image.Pixels;
         var area = image.Width * image.Height;
         var stride = image.BitsPerPixel / 8;
         var (r, b) = image.PixelFormat == MLPixelFormat.Bgra32 ? (2, 0) : (0, 2);
-        var planar = new byte[3 * area];
         for (var i = 0; i < area; i++)
         {
             var p = i * stride;
@@ -122,7 +121,6 @@ internal sealed class PixelReader
             planar[area + i] = pixels[p + 1];
             planar[2 * area + i] = pixels[p + b];
         }
-        return planar;
     }
 
     /// <summary>Whether a column can be read as <paramref name="kind"/>.</summary>

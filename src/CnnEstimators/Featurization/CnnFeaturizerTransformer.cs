@@ -16,9 +16,7 @@ namespace MLNetCnn;
 public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
 {
     private readonly object gate = new();
-    private readonly Device device;
-    private readonly Tensor mean;
-    private readonly Tensor std;
+    private readonly PixelNormalizer normalizer;
     private readonly nn.Module<Tensor, Tensor>? layer;
 
     internal CnnFeaturizerTransformer(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string imageColumnName,
@@ -31,9 +29,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
         LayerName = layerName;
         BatchSize = batchSize;
         SkipUnreadableImages = skipUnreadableImages;
-        device = model.parameters().First().device;
-        mean = tensor(preprocessing.Mean.ToArray()).reshape(1, -1, 1, 1).to(device).DetachFromDisposeScope();
-        std = tensor(preprocessing.Std.ToArray()).reshape(1, -1, 1, 1).to(device).DetachFromDisposeScope();
+        normalizer = new PixelNormalizer(preprocessing, model.parameters().First().device);
         if (layerName is not null)
         {
             layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
@@ -98,7 +94,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            var x = (rawImages.to(device).to_type(ScalarType.Float32) * Preprocessing.PixelScale - mean) / std;
+            var x = normalizer.Apply(rawImages);
             if (layer is null)
                 return Model.ForwardFeatures(x).cpu().data<float>().ToArray();
             Tensor? captured = null;

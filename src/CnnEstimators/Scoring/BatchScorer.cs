@@ -1,3 +1,4 @@
+using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
 
@@ -8,18 +9,12 @@ internal sealed class BatchScorer
 {
     private readonly object gate = new();
     private readonly CnnModel model;
-    private readonly CnnPreprocessing preprocessing;
-    private readonly Device device;
-    private readonly Tensor mean;
-    private readonly Tensor std;
+    private readonly PixelNormalizer normalizer;
 
     public BatchScorer(CnnModel model, CnnPreprocessing preprocessing, Device device)
     {
         this.model = model;
-        this.preprocessing = preprocessing;
-        this.device = device;
-        mean = tensor(preprocessing.Mean.ToArray()).reshape(1, -1, 1, 1).to(device).DetachFromDisposeScope();
-        std = tensor(preprocessing.Std.ToArray()).reshape(1, -1, 1, 1).to(device).DetachFromDisposeScope();
+        normalizer = new PixelNormalizer(preprocessing, device);
     }
 
     /// <summary>Number of classes.</summary>
@@ -34,8 +29,7 @@ internal sealed class BatchScorer
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             model.eval();
-            var x = (rawImages.to(device).to_type(ScalarType.Float32) * preprocessing.PixelScale - mean) / std;
-            return nn.functional.softmax(model.call(x), 1).cpu().data<float>().ToArray();
+            return nn.functional.softmax(model.call(normalizer.Apply(rawImages)), 1).cpu().data<float>().ToArray();
         }
     }
 }

@@ -17,22 +17,18 @@ internal sealed class TrainingSession
 {
     private readonly CnnTrainerOptions options;
     private readonly CnnModel model;
-    private readonly CnnPreprocessing preprocessing;
     private readonly Device device;
     private readonly IChannel? log;
-    private readonly Tensor mean;
-    private readonly Tensor std;
+    private readonly PixelNormalizer normalizer;
     private readonly BatchAugmentation augmentation;
 
     public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log)
     {
         this.options = options;
         this.model = model;
-        this.preprocessing = preprocessing;
         this.device = device;
         this.log = log;
-        mean = tensor(preprocessing.Mean.ToArray()).reshape(1, -1, 1, 1).to(device);
-        std = tensor(preprocessing.Std.ToArray()).reshape(1, -1, 1, 1).to(device);
+        normalizer = new PixelNormalizer(preprocessing, device);
         augmentation = new BatchAugmentation(options);
     }
 
@@ -176,10 +172,10 @@ internal sealed class TrainingSession
 
     private Tensor Prepare(Tensor raw, Generator? generator, bool augment)
     {
-        var x = raw.to(device).to_type(ScalarType.Float32) * preprocessing.PixelScale;
+        var x = normalizer.Scale(raw);
         if (augment && generator is not null && augmentation.IsActive)
             x = augmentation.Apply(x, generator);
-        return (x - mean) / std;
+        return normalizer.Standardize(x);
     }
 
     private OptimizerHelper CreateOptimizer() => options.Optimizer switch

@@ -1,0 +1,47 @@
+namespace MLNetCnn.Charts.Tests;
+
+/// <summary>Per-epoch curves of several runs, e.g. the degradation figure.</summary>
+public class TrainingCurvesChartTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("mlnetcnn-curves-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Save_TwoHistories_WritesAPng()
+    {
+        var histories = new Dictionary<string, IReadOnlyList<CnnEpochMetrics>>
+        {
+            ["plain56"] = [Epoch(1, 0.6), Epoch(2, 0.7), Epoch(3, 0.75)],
+            ["resnet56"] = [Epoch(1, 0.7), Epoch(2, 0.8), Epoch(3, 0.9)],
+        };
+        var png = Path.Combine(folder, "curves.png");
+
+        TrainingCurvesChart.Save(histories, png, TrainingCurve.TrainingError, width: 500, height: 400);
+
+        var (width, height, colours) = PngImage.Inspect(png);
+        (width, height).Should().Be((500, 400));
+        colours.Should().BeGreaterThan(10);
+    }
+
+    [Fact]
+    public void Save_ValidationCurveWithoutValidation_NamesTheRun()
+    {
+        var histories = new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { ["resnet20"] = [Epoch(1, 0.5)] };
+
+        var act = () => TrainingCurvesChart.Save(histories, Path.Combine(folder, "x.png"), TrainingCurve.ValidationError);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*history of 'resnet20' has no epoch with a ValidationError value*");
+    }
+
+    [Fact]
+    public void Save_NoHistory_Throws()
+    {
+        var act = () => TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>>(), Path.Combine(folder, "x.png"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*at least one run's history*");
+    }
+
+    private static CnnEpochMetrics Epoch(int epoch, double trainAccuracy)
+        => new(epoch, TrainLoss: 1 - trainAccuracy, trainAccuracy, ValidationLoss: null, ValidationAccuracy: null, LearningRate: 0.1, Seconds: 1, ImagesPerSecond: 100);
+}

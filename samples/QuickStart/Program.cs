@@ -1,26 +1,22 @@
-// QuickStart: an ML.NET pipeline that trains a CNN on Fashion-MNIST, evaluates it with ML.NET's evaluator,
-// saves the model zip, reloads it and predicts a few images.
-// Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 2 --data /usr/share/datasets/fashion-mnist --model fashion.zip]
+// QuickStart: an ML.NET pipeline that trains a CNN on Fashion-MNIST (or your own image folder), evaluates it with
+// ML.NET's evaluator, saves the model zip, reloads it and predicts a few images.
+// Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 2 --model fashion.zip]
+//        [--data /usr/share/datasets/fashion-mnist | --images <root with one sub-folder per class> --size 64]
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
-using MLNetCnn.Samples.QuickStart;
+using MLNetCnn.Samples;
 
-var arch = Option("--arch", "resnet20");
-var epochs = int.Parse(Option("--epochs", "2"));
-var folder = Option("--data", FashionMnist.DefaultFolder);
-var modelPath = Option("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-fashion-mnist.zip"));
+var arguments = new Arguments(args);
+var arch = arguments.Get("--arch", "resnet20");
+var epochs = arguments.Get("--epochs", 2);
+var imageRoot = arguments.GetOrNull("--images");
+var modelPath = arguments.Get("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-quickstart.zip"));
 
 var ml = new MLContext(seed: 1);
-var train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true));
-var test = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: false));
-Console.WriteLine($"Fashion-MNIST from {folder}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch}, {epochs} epoch(s)");
-
 var options = new CnnTrainerOptions
 {
     Architecture = arch,
-    ImageColumnName = "Pixels",
-    VectorShape = (1, 28, 28),        // grey 28x28 pixels, 0-255
     Epochs = epochs,
     BatchSize = 128,
     LearningRate = 0.1,
@@ -35,7 +31,30 @@ var options = new CnnTrainerOptions
             Console.WriteLine(p.IsEpochEnd ? p.Message : $"  epoch {p.Epoch} batch {p.Batch}/{p.Batches}: loss {p.Loss:F4}, {p.ImagesPerSecond:F0} images/s");
     }),
 };
-var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+
+IDataView train, test;
+IEstimator<ITransformer> load;
+if (imageRoot is null)
+{
+    var folder = arguments.Get("--data", FashionMnist.DefaultFolder);
+    train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true));
+    test = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: false));
+    options.ImageColumnName = "Pixels";
+    options.VectorShape = (1, 28, 28);   // grey 28x28 pixels, 0-255
+    load = ml.Transforms.Conversion.MapValueToKey("Label");
+    Console.WriteLine($"Fashion-MNIST from {folder}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch}, {epochs} epoch(s)");
+}
+else
+{
+    // One sub-folder per class; a fifth of the images (stratified by nothing but a seeded shuffle) is held out.
+    var split = ml.Data.TrainTestSplit(ImageFolder.Load(ml, imageRoot), testFraction: 0.2, seed: 1);
+    (train, test) = (split.TrainSet, split.TestSet);
+    options.ImageColumnName = "Image";
+    options.ImageSize = arguments.Get("--size", 64);
+    load = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath"));
+    Console.WriteLine($"Images from {imageRoot}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch} at {options.ImageSize}x{options.ImageSize}, {epochs} epoch(s)");
+}
+var pipeline = load
     .Append(ml.MulticlassClassification.Trainers.Cnn(options))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
@@ -51,14 +70,16 @@ var reloaded = new MLContext().Model.Load(modelPath, out _);
 var reloadedMetrics = ml.MulticlassClassification.Evaluate(reloaded.Transform(test));
 Console.WriteLine($"saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded model: test accuracy {reloadedMetrics.MicroAccuracy:P2}");
 
-var engine = ml.Model.CreatePredictionEngine<FashionMnist.Row, Prediction>(reloaded);
-foreach (var row in ml.Data.CreateEnumerable<FashionMnist.Row>(test, reuseRowObject: false).Take(5))
-    Console.WriteLine($"actual {row.Label,-12} predicted {engine.Predict(row).PredictedLabel}");
+if (imageRoot is null)
+    PredictFew<FashionMnist.Row>(row => row.Label);
+else
+    PredictFew<ImageFolderRow>(row => $"{row.Label} ({Path.GetFileName(row.ImagePath)})");
 
-string Option(string name, string fallback)
+void PredictFew<TRow>(Func<TRow, string> describe) where TRow : class, new()
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    var engine = ml.Model.CreatePredictionEngine<TRow, Prediction>(reloaded);
+    foreach (var row in ml.Data.CreateEnumerable<TRow>(test, reuseRowObject: false).Take(5))
+        Console.WriteLine($"actual {describe(row),-24} predicted {engine.Predict(row).PredictedLabel}");
 }
 
 internal sealed class Prediction

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace MLNetCnn.Samples.QuickStart;
+namespace MLNetCnn.Samples;
 
 /// <summary>Reads Fashion-MNIST's IDX files (gzip) as installed by Debian's dataset-fashion-mnist.</summary>
 internal static class FashionMnist
@@ -21,11 +21,14 @@ internal static class FashionMnist
     }
 
     /// <summary>The training or test set as rows for <c>mlContext.Data.LoadFromEnumerable</c>.</summary>
-    public static List<Row> LoadRows(string folder, bool train)
+    /// <param name="folder">Where the IDX files are.</param>
+    /// <param name="train">The 60,000 training images, else the 10,000 test images.</param>
+    /// <param name="limit">Read only the first this many (the sets are shuffled, so a prefix keeps the classes balanced).</param>
+    public static List<Row> LoadRows(string folder, bool train, int? limit = null)
     {
         var (images, labels, count) = Load(folder, train);
         const int area = 28 * 28;
-        return Enumerable.Range(0, count).Select(i => new Row
+        return Enumerable.Range(0, Math.Min(count, limit ?? count)).Select(i => new Row
         {
             Label = ClassNames[labels[i]],
             Pixels = images.AsSpan(i * area, area).ToArray().Select(b => (float)b).ToArray(),

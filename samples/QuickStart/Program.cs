@@ -14,23 +14,12 @@ var imageRoot = arguments.GetOrNull("--images");
 var modelPath = arguments.Get("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-quickstart.zip"));
 
 var ml = new MLContext(seed: 1);
-var options = new CnnTrainerOptions
+var options = FashionMnist.Recipe(arch, epochs);
+options.Progress = new Progress<CnnTrainingProgress>(p =>
 {
-    Architecture = arch,
-    Epochs = epochs,
-    BatchSize = 128,
-    LearningRate = 0.1,
-    Nesterov = true,
-    Schedule = CnnLearningRateSchedule.Cosine,
-    WarmupEpochs = 0.2,
-    RandomCropPadding = 2,
-    HorizontalFlip = true,
-    Progress = new Progress<CnnTrainingProgress>(p =>
-    {
-        if (p.IsEpochEnd || p.Batch % 100 == 0)
-            Console.WriteLine(p.IsEpochEnd ? p.Message : $"  epoch {p.Epoch} batch {p.Batch}/{p.Batches}: loss {p.Loss:F4}, {p.ImagesPerSecond:F0} images/s");
-    }),
-};
+    if (p.IsEpochEnd || p.Batch % 100 == 0)
+        Console.WriteLine(p.IsEpochEnd ? p.Message : $"  epoch {p.Epoch} batch {p.Batch}/{p.Batches}: loss {p.Loss:F4}, {p.ImagesPerSecond:F0} images/s");
+});
 
 IDataView train, test;
 IEstimator<ITransformer> load;
@@ -39,8 +28,6 @@ if (imageRoot is null)
     var folder = arguments.Get("--data", FashionMnist.DefaultFolder);
     train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true));
     test = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: false));
-    options.ImageColumnName = "Pixels";
-    options.VectorShape = (1, 28, 28);   // grey 28x28 pixels, 0-255
     load = ml.Transforms.Conversion.MapValueToKey("Label");
     Console.WriteLine($"Fashion-MNIST from {folder}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch}, {epochs} epoch(s)");
 }
@@ -50,6 +37,7 @@ else
     var split = ml.Data.TrainTestSplit(ImageFolder.Load(ml, imageRoot), testFraction: 0.2, seed: 1);
     (train, test) = (split.TrainSet, split.TestSet);
     options.ImageColumnName = "Image";
+    options.VectorShape = null;
     options.ImageSize = arguments.Get("--size", 64);
     load = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath"));
     Console.WriteLine($"Images from {imageRoot}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch} at {options.ImageSize}x{options.ImageSize}, {epochs} epoch(s)");

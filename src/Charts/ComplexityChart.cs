@@ -28,25 +28,23 @@ public static class ComplexityChart
         var plot = new Plot();
         var mostParameters = runs.Max(r => r.Parameters);
         var palette = new ScottPlot.Palettes.Category10();
-        for (var i = 0; i < runs.Count; i++)
-        {
-            var run = runs[i];
-            var x = run.Macs / 1e9;
-            var y = run.Accuracy!.Value * 100;
+        var bubbles = runs.Select((run, i) => (run, X: run.Macs / 1e9, Y: run.Accuracy!.Value * 100,
             // Area, not diameter, follows the parameter count, as in the lecture's figure.
-            var size = Math.Max(SmallestBubble, LargestBubble * (float)Math.Sqrt((double)run.Parameters / mostParameters));
-            var marker = plot.Add.Marker(x, y, MarkerShape.FilledCircle, size, palette.GetColor(i).WithAlpha(0.6));
-            marker.LegendText = $"{run.Architecture} ({run.Parameters / 1e6:0.##}M params)";
-            var label = plot.Add.Text(run.Architecture, x, y);
+            Size: Math.Max(SmallestBubble, LargestBubble * (float)Math.Sqrt((double)run.Parameters / mostParameters)), Colour: palette.GetColor(i))).ToList();
+        foreach (var b in bubbles)
+            plot.Add.Marker(b.X, b.Y, MarkerShape.FilledCircle, b.Size, b.Colour.WithAlpha(0.6));
+        // Labels after every bubble, so none hides under a bigger one; beside the bubble, so none leaves the plot.
+        foreach (var b in bubbles)
+        {
+            var label = plot.Add.Text($"{b.run.Architecture} ({b.run.Parameters / 1e6:0.##}M)", b.X, b.Y);
             label.LabelFontSize = 12;
-            label.LabelOffsetY = -size / 2 - 4;
-            label.LabelAlignment = Alignment.LowerCenter;
+            label.LabelAlignment = Alignment.MiddleLeft;
+            label.LabelOffsetX = b.Size / 2 + 3;
         }
-        plot.Title("Accuracy against operations (bubble area: parameters)");
+        plot.Title("Accuracy against operations (bubble area: parameters, in millions)");
         plot.XLabel("G-MACs per image");
         plot.YLabel("validation accuracy (%)");
-        plot.ShowLegend(Edge.Right);
-        plot.Axes.Margins(0.15, 0.2);
+        plot.Axes.Margins(0.25, 0.15);
         plot.SavePng(pngPath, width, height);
     }
 }

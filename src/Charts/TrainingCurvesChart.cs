@@ -51,8 +51,9 @@ public static class TrainingCurvesChart
             _ => "Training loss per epoch",
         });
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);   // whole epochs
         plot.YLabel(curve == TrainingCurve.TrainingLoss ? "loss" : "error (%)");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.MiddleRight);
         plot.SavePng(pngPath, width, height);
     }
 

@@ -13,11 +13,12 @@ public static class CnnFeaturizeCatalog
     /// <param name="classifier">A trained classifier: its network and preprocessing are used.</param>
     /// <param name="layerName">A module name (as in the state_dict, e.g. <c>layer3</c>) whose output is taken, flattened; null for the pre-logits features.</param>
     /// <param name="batchSize">Rows per forward pass.</param>
+    /// <param name="engine">What runs the network: by default ONNX Runtime on CPU, TorchSharp on CUDA; a named layer always uses TorchSharp.</param>
     public static CnnFeaturizerEstimator CnnFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        CnnClassifierTransformer classifier, string? layerName = null, int batchSize = 64)
+        CnnClassifierTransformer classifier, string? layerName = null, int batchSize = 64, CnnInferenceEngine engine = CnnInferenceEngine.Auto)
     {
         ArgumentNullException.ThrowIfNull(classifier);
-        return new CnnFeaturizerEstimator(classifier.Model, classifier.Preprocessing, outputColumnName, inputColumnName, layerName, batchSize);
+        return new CnnFeaturizerEstimator(classifier.Model, classifier.Preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
     }
 
     /// <summary>The pre-logits features (or a layer's output) of a network with weights, e.g. <c>DnnFeaturizerResNet18.Import()</c>.</summary>
@@ -28,7 +29,8 @@ public static class CnnFeaturizeCatalog
     /// <param name="preprocessing">How images become its input (see <see cref="CnnPreprocessing.ForImages"/>).</param>
     /// <param name="layerName">A module name whose output is taken, flattened; null for the pre-logits features.</param>
     /// <param name="batchSize">Rows per forward pass.</param>
+    /// <param name="engine">What runs the network: by default ONNX Runtime on CPU, TorchSharp on CUDA; a named layer always uses TorchSharp.</param>
     public static CnnFeaturizerEstimator CnnFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        CnnModel model, CnnPreprocessing preprocessing, string? layerName = null, int batchSize = 64)
-        => new(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize);
+        CnnModel model, CnnPreprocessing preprocessing, string? layerName = null, int batchSize = 64, CnnInferenceEngine engine = CnnInferenceEngine.Auto)
+        => new(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
 }

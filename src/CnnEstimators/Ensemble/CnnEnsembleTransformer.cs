@@ -73,10 +73,16 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
         return NativeScoringChain.BuildEnsemble(ml, Members, combination, ImageColumnName, Columns, onnxPath);
     }
 
+    private protected override void BeginScoring()
+    {
+        foreach (var member in Members)
+            member.Runner.BeginScoring();
+    }
+
     private protected override float[] Compute(Tensor rawImages)
     {
         using var scope = NewDisposeScope();
-        var probabilities = stack(Members.Select(m => tensor(m.Scorer.Probabilities(rawImages), [rawImages.shape[0], Columns.Classes])).ToArray());  // M x N x K
+        var probabilities = stack(Members.Select(m => tensor(m.Runner.Run(rawImages), [rawImages.shape[0], Columns.Classes])).ToArray());  // M x N x K
         var combined = Combination switch
         {
             CnnEnsembleCombination.GeometricMean => Normalised(probabilities.clamp_min(1e-30f).log().mean([0]).exp()),

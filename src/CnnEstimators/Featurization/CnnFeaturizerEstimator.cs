@@ -26,8 +26,10 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
     private readonly string inputColumnName;
     private readonly string? layerName;
     private readonly int batchSize;
+    private readonly CnnInferenceEngine engine;
 
-    internal CnnFeaturizerEstimator(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string inputColumnName, string? layerName, int batchSize)
+    internal CnnFeaturizerEstimator(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string inputColumnName, string? layerName, int batchSize,
+        CnnInferenceEngine engine)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(preprocessing);
@@ -43,6 +45,7 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
         this.inputColumnName = inputColumnName;
         this.layerName = layerName;
         this.batchSize = batchSize;
+        this.engine = engine;
     }
 
     /// <inheritdoc />
@@ -50,7 +53,7 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         InputColumns.CheckImage(input.Schema, inputColumnName, preprocessing);
-        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, skipUnreadableImages: false);
+        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, skipUnreadableImages: false, engine);
     }
 
     /// <inheritdoc />

@@ -13,14 +13,15 @@ namespace MLNetCnn;
 /// layer's output, flattened), computed lazily in batches with the model's preprocessing, for other ML.NET
 /// trainers to learn from (transfer learning).
 /// </summary>
-public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
+public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposable
 {
     private readonly object gate = new();
     private readonly PixelNormalizer normalizer;
     private readonly nn.Module<Tensor, Tensor>? layer;
+    private readonly NetworkRunner? featuresRunner;
 
     internal CnnFeaturizerTransformer(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string imageColumnName,
-        string? layerName, int batchSize, bool skipUnreadableImages)
+        string? layerName, int batchSize, bool skipUnreadableImages, CnnInferenceEngine engine)
     {
         Model = model;
         Preprocessing = preprocessing;
@@ -30,15 +31,22 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
         BatchSize = batchSize;
         SkipUnreadableImages = skipUnreadableImages;
         normalizer = new PixelNormalizer(preprocessing, model.parameters().First().device);
-        if (layerName is not null)
+        if (layerName is null)
         {
-            layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
-                ?? throw new ArgumentException(
-                    $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
-                    nameof(layerName));
+            featuresRunner = NetworkRunner.Create(model, preprocessing, NetworkOutput.Features, engine);
+            ValuesPerRow = model.NumFeatures;
+            return;
         }
+        if (engine == CnnInferenceEngine.OnnxRuntime)
+            throw new ArgumentException(
+                $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",
+                nameof(engine));
+        layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
+            ?? throw new ArgumentException(
+                $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
+                nameof(layerName));
         using var probe = zeros(1, preprocessing.Channels, preprocessing.Height, preprocessing.Width);
-        ValuesPerRow = Features(probe).Length;
+        ValuesPerRow = LayerOutput(probe).Length;
     }
 
     /// <summary>The network.</summary>
@@ -82,12 +90,14 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
         ? NativeScoringChain.BuildFeaturizer(ml, Model, Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
         : throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");
 
-    private protected override float[] Compute(Tensor rawImages) => Features(rawImages);
+    private protected override void BeginScoring() => featuresRunner?.BeginScoring();
+
+    private protected override float[] Compute(Tensor rawImages) => featuresRunner?.Run(rawImages) ?? LayerOutput(rawImages);
 
     private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current)
         => ScoreGetters.Vector<TValue>(current, OutputColumnName);
 
-    private float[] Features(Tensor rawImages)
+    private float[] LayerOutput(Tensor rawImages)
     {
         lock (gate)
         {
@@ -95,11 +105,9 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
             using var noGrad = no_grad();
             Model.eval();
             var x = normalizer.Apply(rawImages);
-            if (layer is null)
-                return Model.ForwardFeatures(x).cpu().data<float>().ToArray();
             Tensor? captured = null;
             // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
-            var hook = layer.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });
+            var hook = layer!.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });
             try
             {
                 Model.call(x);
@@ -112,4 +120,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer
             }
         }
     }
+
+    /// <summary>Frees the inference session; the network belongs to the caller and is not disposed.</summary>
+    public void Dispose() => featuresRunner?.Dispose();
 }

@@ -86,7 +86,7 @@ internal static class ClassifierCheckpoint
         var target = DeviceSelection.Resolve(device);
         model.to(target);
         return new CnnClassifierTransformer(model, preprocessing, config.ImageColumnName, columns, config.BatchSize,
-            config.SkipUnreadableImages, target, config.History);
+            config.SkipUnreadableImages, CnnInferenceEngine.Auto, config.History);
     }
 
     private static DataViewSchema.Annotations LabelValueAnnotations(string[] values)

@@ -39,7 +39,10 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
             this.active = active;
             this.outputs = outputs;
             if (active.Any(i => i >= mapper.InputSchema.Count))
+            {
                 pixels = new PixelReader(input, input.Schema[outputs.ImageColumnName], outputs.Preprocessing);
+                outputs.BeginScoring();
+            }
         }
 
         public override DataViewSchema Schema => mapper.OutputSchema;

@@ -32,6 +32,7 @@ internal sealed class BatchedRows : IDisposable
         batchSize = outputs.BatchSize;
         skipUnreadable = outputs.SkipUnreadableImages;
         width = outputs.ValuesPerRow;
+        outputs.BeginScoring();
     }
 
     /// <summary>Moves to the next row's values (the caller's cursor moves in step).</summary>

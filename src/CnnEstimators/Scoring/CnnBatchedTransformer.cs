@@ -84,6 +84,9 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     /// <summary>Number of columns added.</summary>
     private protected abstract int AddedColumnCount { get; }
 
+    /// <summary>A cursor or prediction engine starts scoring.</summary>
+    private protected abstract void BeginScoring();
+
     /// <summary>Row-major values for a batch of raw images.</summary>
     private protected abstract float[] Compute(Tensor rawImages);
 
@@ -93,6 +96,7 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     int Scoring.IBatchOutputs.ValuesPerRow => RowWidth;
     int Scoring.IBatchOutputs.AddedColumns => AddedColumnCount;
     DataViewSchema Scoring.IBatchOutputs.OutputSchema(DataViewSchema input) => AddColumns(input);
+    void Scoring.IBatchOutputs.BeginScoring() => BeginScoring();
     float[] Scoring.IBatchOutputs.Compute(Tensor rawImages) => Compute(rawImages);
     ValueGetter<TValue> Scoring.IBatchOutputs.Getter<TValue>(int addedColumn, Scoring.ScoreGetters.Probabilities current) => Getter<TValue>(addedColumn, current);
 }

@@ -15,7 +15,7 @@ namespace MLNetCnn;
 public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposable
 {
     internal CnnClassifierTransformer(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, ScoreColumns columns,
-        int batchSize, bool skipUnreadableImages, Device device, IReadOnlyList<CnnEpochMetrics> history)
+        int batchSize, bool skipUnreadableImages, CnnInferenceEngine engine, IReadOnlyList<CnnEpochMetrics> history)
     {
         Model = model;
         Preprocessing = preprocessing;
@@ -24,7 +24,8 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         BatchSize = batchSize;
         SkipUnreadableImages = skipUnreadableImages;
         History = history;
-        Scorer = new BatchScorer(model, preprocessing, device);
+        InferenceEngine = engine;
+        Runner = NetworkRunner.Create(model, preprocessing, NetworkOutput.Probabilities, engine);
     }
 
     /// <summary>The trained network (on the device it was trained on).</summary>
@@ -53,7 +54,10 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     internal ScoreColumns Columns { get; }
 
-    internal BatchScorer Scorer { get; }
+    /// <summary>What runs the network when this transformer scores (see <see cref="CnnTrainerOptions.InferenceEngine"/>).</summary>
+    public CnnInferenceEngine InferenceEngine { get; }
+
+    internal NetworkRunner Runner { get; }
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
         => NativeScoringChain.Build(ml, Model, Preprocessing, ImageColumnName, Columns, onnxPath);
@@ -64,7 +68,9 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     private protected override int AddedColumnCount => 2;
 
-    private protected override float[] Compute(Tensor rawImages) => Scorer.Probabilities(rawImages);
+    private protected override void BeginScoring() => Runner.BeginScoring();
+
+    private protected override float[] Compute(Tensor rawImages) => Runner.Run(rawImages);
 
     private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
         ? ScoreGetters.Score<TValue>(current, Columns)
@@ -81,6 +87,10 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         ClassifierCheckpoint.Save(this, path);
     }
 
-    /// <summary>Frees the network's native memory.</summary>
-    public void Dispose() => Model.Dispose();
+    /// <summary>Frees the network's native memory and its inference session.</summary>
+    public void Dispose()
+    {
+        Runner.Dispose();
+        Model.Dispose();
+    }
 }

@@ -24,6 +24,9 @@ internal interface IBatchOutputs
     /// <summary>The input schema followed by the added columns.</summary>
     DataViewSchema OutputSchema(DataViewSchema input);
 
+    /// <summary>A cursor or prediction engine starts scoring: the network's current weights are the ones to use.</summary>
+    void BeginScoring();
+
     /// <summary>Row-major <c>N x ValuesPerRow</c> values for a batch of raw images.</summary>
     float[] Compute(Tensor rawImages);
 

@@ -89,7 +89,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             session.Run(train, validation, seed);
             var columns = new ScoreColumns(options.ScoreColumnName, options.PredictedLabelColumnName, labelType, labelColumn.Annotations);
             return new CnnClassifierTransformer(model, preprocessing, options.ImageColumnName, columns, options.ScoringBatchSize,
-                options.SkipUnreadableImages, device, session.History);
+                options.SkipUnreadableImages, options.InferenceEngine, session.History);
         }
     }
 

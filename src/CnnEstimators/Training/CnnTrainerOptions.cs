@@ -167,6 +167,9 @@ public sealed class CnnTrainerOptions
     /// <summary>Rows per batch when the trained transformer scores.</summary>
     public int ScoringBatchSize { get; set; } = 64;
 
+    /// <summary>What runs the trained network when the transformer scores: by default ONNX Runtime on CPU, TorchSharp on CUDA.</summary>
+    public CnnInferenceEngine InferenceEngine { get; set; } = CnnInferenceEngine.Auto;
+
     /// <summary>Checks every option, reporting all problems in one exception.</summary>
     /// <exception cref="ArgumentException">Lists each invalid option, its value and the valid range.</exception>
     public void Validate()

@@ -65,7 +65,7 @@ public class TransformerTests : IClassFixture<TransformerTests.Trained>
         var batched = trained.Ml.Data.CreateEnumerable<Scores>(scored, false).ToList();
         var byRow = new CnnClassifierTransformer(  // shares the fixture's network: not disposed here
             trained.Model.Model, trained.Model.Preprocessing, "Image", trained.Model.Columns,
-            batchSize: 1, skipUnreadableImages: false, TorchSharp.torch.CPU, trained.Model.History);
+            batchSize: 1, skipUnreadableImages: false, CnnInferenceEngine.Auto, trained.Model.History);
         var single = trained.Ml.Data.CreateEnumerable<Scores>(byRow.Transform(trained.Data), false).ToList();
 
         batched.Should().HaveCount(160);

@@ -1,0 +1,27 @@
+"""PyTorch eager peer of bench/TrainingThroughput: one epoch of SGD over random images already in memory, the
+same model, batch and normalisation as the hand-written TorchSharp loop. Prints images/s."""
+import argparse, time, torch, torch.nn.functional as F
+from models import create
+
+p = argparse.ArgumentParser()
+p.add_argument("--arch", default="resnet20"); p.add_argument("--channels", type=int, default=1)
+p.add_argument("--size", type=int, default=28); p.add_argument("--batch", type=int, default=128)
+p.add_argument("--rows", type=int, default=2560); p.add_argument("--threads", type=int, default=2)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+torch.manual_seed(1)
+images = torch.randint(0, 256, (a.rows, a.channels, a.size, a.size), dtype=torch.uint8)
+targets = torch.arange(a.rows) % 10
+model = create(a.arch, 10, a.channels).train()
+optimizer = torch.optim.SGD(model.parameters(), 0.05, momentum=0.9, weight_decay=5e-4)
+order = torch.randperm(a.rows)
+start = time.perf_counter()
+for first in range(0, a.rows, a.batch):
+    index = order[first:first + a.batch]
+    x = (images[index].float() / 255 - 0.5) / 0.25
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(x), targets[index])
+    loss.backward()
+    optimizer.step()
+    loss.item()
+print(f"{a.rows / (time.perf_counter() - start):.1f}")

@@ -1,13 +1,19 @@
-// Resident memory of a training run, epoch by epoch: native tensors the GC does not see must not pile up.
-// Usage: dotnet run -c Release --project bench/TrainingMemory [-- --rows 6000 --epochs 10 --arch resnet20]
+// Resident memory of a training run, epoch by epoch: native tensors the GC does not see must not pile up. With a
+// python that has torch, the same run in PyTorch eager (bench/pytorch/train_memory.py) follows, for the peak ratio.
+// Usage: dotnet run -c Release --project bench/TrainingMemory [-- --rows 6000 --epochs 10 --arch resnet20 --python /usr/bin/python3.13]
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn;
+using MLNetCnn.Samples;
 
-var rows = int.Parse(Option("--rows", "6000"));
-var epochs = int.Parse(Option("--epochs", "10"));
-var arch = Option("--arch", "resnet20");
+var arguments = new Arguments(args);
+var rows = arguments.Get("--rows", 6000);
+var epochs = arguments.Get("--epochs", 10);
+var arch = arguments.Get("--arch", "resnet20");
+var python = arguments.GetOrNull("--python");
 
 var random = new Random(1);
 var data = Enumerable.Range(0, rows).Select(i =>
@@ -26,25 +32,42 @@ var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(
 var residentMiB = new List<double>();
 var options = new CnnTrainerOptions
 {
-    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (1, 28, 28), Epochs = epochs, BatchSize = 128, LearningRate = 0.05,
+    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (1, 28, 28), Epochs = epochs, BatchSize = 128, LearningRate = 0.05, Threads = 2,
     RandomCropPadding = 2, HorizontalFlip = true, ValidationFraction = 0.1,
     Progress = new SynchronousProgress(p =>
     {
         if (!p.IsEpochEnd) return;
         using var self = Process.GetCurrentProcess();
         residentMiB.Add(self.WorkingSet64 / 1048576.0);
-        Console.WriteLine($"epoch {p.Epoch}: resident {residentMiB[^1]:F0} MiB, live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}, " +
+        Console.Error.WriteLine($"epoch {p.Epoch}: resident {residentMiB[^1]:F0} MiB, live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}, " +
                           $"{p.ImagesPerSecond:F0} images/s, validation accuracy {p.ValidationAccuracy:P1}");
     }),
 };
 using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keyed);
-var growth = residentMiB.Count >= 2 ? (residentMiB[^1] - residentMiB[1]) / residentMiB[1] : 0;
-Console.WriteLine($"peak resident {residentMiB.Max():F0} MiB; growth from epoch 2 to epoch {residentMiB.Count}: {growth:P2}");
-
-string Option(string name, string fallback)
+using var self = Process.GetCurrentProcess();
+var peak = self.PeakWorkingSet64 / 1048576.0;
+Console.WriteLine("| training memory, resnet20 1x28x28 b128, 10 epochs | peak resident MiB | growth epoch 2 to 10 |");
+Console.WriteLine("|---|---:|---:|");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| MLNetCnn (.NET runtime, ML.NET and libtorch) | {peak:F0} | {Growth(residentMiB):P1} |"));
+if (python is not null)
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    var (pythonResident, pythonPeak) = PyTorch(python);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| PyTorch eager | {pythonPeak:F0} | {Growth(pythonResident):P1} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| MLNetCnn / PyTorch peak | {peak / pythonPeak:F2}x | |"));
+}
+
+static double Growth(IReadOnlyList<double> resident) => resident.Count >= 2 ? (resident[^1] - resident[1]) / resident[1] : 0;
+
+(List<double> Resident, double Peak) PyTorch(string pythonPath)
+{
+    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "train_memory.py");
+    using var process = Process.Start(new ProcessStartInfo(pythonPath, [script, "--rows", $"{rows}", "--epochs", $"{epochs}"]) { RedirectStandardOutput = true })!;
+    var output = process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+    if (process.ExitCode != 0)
+        throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
+    using var json = JsonDocument.Parse(output);
+    return (json.RootElement.GetProperty("resident_mib").EnumerateArray().Select(e => e.GetDouble()).ToList(), json.RootElement.GetProperty("peak_mib").GetDouble());
 }
 
 internal sealed class Row

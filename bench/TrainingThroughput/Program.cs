@@ -1,6 +1,8 @@
-// Training throughput of the ML.NET trainer against a hand-written TorchSharp loop over the same tensors,
-// run alternately in one process (these machines are noisy); prints medians and their ratio as a Markdown row.
-// Usage: dotnet run -c Release --project bench/TrainingThroughput [-- --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 --repeats 5 --threads 2]
+// Training throughput of the ML.NET trainer against a hand-written TorchSharp loop over the same tensors and, when a
+// python with torch is given, PyTorch eager (bench/pytorch/train_throughput.py, the same model, batch and recipe),
+// run alternately (these machines are noisy); prints medians and ratios as a Markdown row.
+// Usage: dotnet run -c Release --project bench/TrainingThroughput
+//        [-- --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 --repeats 5 --threads 2 --python /usr/bin/python3.13]
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -8,15 +10,18 @@ using Microsoft.ML.Data;
 using MLNetCnn;
 using MLNetCnn.Zoo;
 using TorchSharp;
+using MLNetCnn.Samples;
 using static TorchSharp.torch;
 
-var arch = Option("--arch", "resnet20");
-var channels = int.Parse(Option("--channels", "1"), CultureInfo.InvariantCulture);
-var size = int.Parse(Option("--size", "28"), CultureInfo.InvariantCulture);
-var batch = int.Parse(Option("--batch", "128"), CultureInfo.InvariantCulture);
-var rows = int.Parse(Option("--rows", "2560"), CultureInfo.InvariantCulture);
-var repeats = int.Parse(Option("--repeats", "5"), CultureInfo.InvariantCulture);
-var threads = int.Parse(Option("--threads", "2"), CultureInfo.InvariantCulture);
+var arguments = new Arguments(args);
+var arch = arguments.Get("--arch", "resnet20");
+var channels = arguments.Get("--channels", 1);
+var size = arguments.Get("--size", 28);
+var batch = arguments.Get("--batch", 128);
+var rows = arguments.Get("--rows", 2560);
+var repeats = arguments.Get("--repeats", 5);
+var threads = arguments.Get("--threads", 2);
+var python = arguments.GetOrNull("--python");
 set_num_threads(threads);
 
 // The same images for both: random bytes, 10 classes.
@@ -40,17 +45,22 @@ keyed = ml.Data.Cache(keyed);
 var hand = new List<double>();
 var trainerLoop = new List<double>();
 var trainerFit = new List<double>();
+var pytorch = new List<double>();
 for (var r = 0; r < repeats; r++)
 {
     hand.Add(HandWrittenEpoch());
     var (loop, fit) = TrainerEpoch();
     trainerLoop.Add(loop);
     trainerFit.Add(fit);
-    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {r + 1}: hand {hand[^1]:F0} img/s, trainer loop {loop:F0} img/s, trainer Fit {fit:F0} img/s"));
+    if (python is not null)
+        pytorch.Add(PyTorchEpoch(python));
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"run {r + 1}: hand {hand[^1]:F0} img/s, trainer loop {loop:F0} img/s, trainer Fit {fit:F0} img/s{(python is null ? "" : $", PyTorch {pytorch[^1]:F0} img/s")}"));
 }
 var (h, l, f) = (Median(hand), Median(trainerLoop), Median(trainerFit));
+var peer = pytorch.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $" {Median(pytorch):F0} | {f / Median(pytorch):F2}x |") : " | |";
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"| {arch} {channels}x{size}x{size} b{batch} | {h:F0} | {l:F0} ({l / h:F2}x) | {f:F0} ({f / h:F2}x) |"));
+    $"| {arch} {channels}x{size}x{size} b{batch} | {h:F0} | {l:F0} ({l / h:F2}x) | {f:F0} ({f / h:F2}x) |{peer}"));
 
 double HandWrittenEpoch()
 {
@@ -86,6 +96,18 @@ double HandWrittenEpoch()
     return (model.History[0].ImagesPerSecond, rows / clock.Elapsed.TotalSeconds);
 }
 
+double PyTorchEpoch(string pythonPath)
+{
+    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "train_throughput.py");
+    string[] options = ["--arch", arch, "--channels", $"{channels}", "--size", $"{size}", "--batch", $"{batch}", "--rows", $"{rows}", "--threads", $"{threads}"];
+    using var process = Process.Start(new ProcessStartInfo(pythonPath, [script, .. options]) { RedirectStandardOutput = true })!;
+    var output = process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+    return process.ExitCode == 0
+        ? double.Parse(output, CultureInfo.InvariantCulture)
+        : throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
+}
+
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
 static SchemaDefinition SchemaDefinitionFor(int length)
@@ -93,12 +115,6 @@ static SchemaDefinition SchemaDefinitionFor(int length)
     var definition = SchemaDefinition.Create(typeof(Row));
     definition[nameof(Row.Pixels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, length);
     return definition;
-}
-
-string Option(string name, string fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
 internal sealed class Row

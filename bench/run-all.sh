@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every benchmark back to back and writes their Markdown tables to bench/results.md (or the file given).
+# PyTorch peers run when Debian 13's python3-torch is installed (eng/setup.sh --pytorch); time to accuracy needs
+# Fashion-MNIST (eng/setup.sh --data). About 25 minutes on 2 cores.
+# Usage: bash bench/run-all.sh [results.md]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-bench/results.md}"
+python=/usr/bin/python3.13
+peer=()
+if "$python" -c 'import torch, torchvision' 2>/dev/null; then
+  peer=(--python "$python")
+else
+  echo "No python with torch at $python: PyTorch columns stay empty (run eng/setup.sh --pytorch)." >&2
+fi
+
+dotnet build -c Release MLNetCnn.sln -v quiet -nologo >/dev/null
+run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
+
+{
+  echo "# MLNetCnn benchmarks"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores visible, 2 threads everywhere;"
+  echo ".NET $(dotnet --version), TorchSharp 0.107.0 (libtorch CPU), ONNX Runtime 1.31.1$( [ ${#peer[@]} -gt 0 ] && echo ", PyTorch $("$python" -c 'import torch; print(torch.__version__)')" )."
+  echo "Medians of 5 alternating runs unless stated; ratios are against the baseline named in each table, run in the same process or back to back."
+  echo
+  echo "## Training throughput (images/s, random images already in an IDataView, one epoch per run)"
+  echo
+  echo "| model, input, batch | hand-written TorchSharp loop | ML.NET trainer, training loop (vs hand) | ML.NET trainer, Fit end to end (vs hand) | PyTorch eager | Fit vs PyTorch |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  run TrainingThroughput --arch resnet18 --channels 3 --size 32 --batch 64 --rows 1280 "${peer[@]}"
+  run TrainingThroughput --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 "${peer[@]}"
+  echo
+  echo "## Featurization throughput (ResNet-18 pre-logits features at 3x224x224, 64 cached rows)"
+  echo
+  run Inference --rows 64 --repeats 5 "${peer[@]}"
+  echo
+  echo "## Training memory (one run each)"
+  echo
+  run TrainingMemory --rows 6000 --epochs 10 "${peer[@]}"
+  echo
+  echo "## Time to accuracy (one run each, full Fashion-MNIST)"
+  echo
+  run TimeToAccuracy --epochs 2 "${peer[@]}"
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "wrote $out" >&2

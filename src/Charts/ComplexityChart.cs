@@ -33,13 +33,16 @@ public static class ComplexityChart
             Size: Math.Max(SmallestBubble, LargestBubble * (float)Math.Sqrt((double)run.Parameters / mostParameters)), Colour: palette.GetColor(i))).ToList();
         foreach (var b in bubbles)
             plot.Add.Marker(b.X, b.Y, MarkerShape.FilledCircle, b.Size, b.Colour.WithAlpha(0.6));
-        // Labels after every bubble, so none hides under a bigger one; beside the bubble, so none leaves the plot.
+        // Labels after every bubble, so none hides under a bigger one; beside the bubble, on the side towards the
+        // middle of the plot, so none runs off its edge.
+        var middle = (bubbles.Min(b => b.X) + bubbles.Max(b => b.X)) / 2;
         foreach (var b in bubbles)
         {
             var label = plot.Add.Text($"{b.run.Architecture} ({b.run.Parameters / 1e6:0.##}M)", b.X, b.Y);
+            var leftOfBubble = bubbles.Count > 1 && b.X > middle;
             label.LabelFontSize = 12;
-            label.LabelAlignment = Alignment.MiddleLeft;
-            label.LabelOffsetX = b.Size / 2 + 3;
+            label.LabelAlignment = leftOfBubble ? Alignment.MiddleRight : Alignment.MiddleLeft;
+            label.LabelOffsetX = (leftOfBubble ? -1 : 1) * (b.Size / 2 + 3);
         }
         plot.Title("Accuracy against operations (bubble area: parameters, in millions)");
         plot.XLabel("G-MACs per image");

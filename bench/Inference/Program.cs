@@ -13,6 +13,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetCnn;
+using MLNetCnn.Bench;
 using MLNetCnn.Samples;
 using MLNetCnn.Zoo;
 
@@ -89,6 +90,7 @@ Func<double> OrtThroughput(CnnModel model, int batch)
     var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
     options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
     var session = new InferenceSession(model.ToOnnx(3, 224, 224, new OnnxExportOptions { Features = true }), options);
+    var runOptions = new RunOptions();
     var input = new float[batch * Length];
     Func<double> run = () =>
     {
@@ -99,7 +101,7 @@ Func<double> OrtThroughput(CnnModel model, int batch)
             for (var i = 0; i < count; i++)
                 data[first + i].Pixels.CopyTo(input, i * Length);
             using var tensor = OrtValue.CreateTensorValueFromMemory(input, [count, 3, 224, 224]);
-            using var outputs = session.Run(new RunOptions(), ["input"], [tensor], ["output"]);
+            using var outputs = session.Run(runOptions, ["input"], [tensor], ["output"]);
         }
         return rows / clock.Elapsed.TotalSeconds;
     };
@@ -109,14 +111,7 @@ Func<double> OrtThroughput(CnnModel model, int batch)
 
 Dictionary<string, double> PyTorch()
 {
-    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "inference.py");
-    var start = new ProcessStartInfo(python, [script, "--rows", rows.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)])
-    { RedirectStandardOutput = true };
-    using var process = Process.Start(start)!;
-    var output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-        throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
+    var output = PyTorchPeer.Run(python!, "inference.py", "--rows", $"{rows}", "--threads", $"{threads}");
     return JsonSerializer.Deserialize<Dictionary<string, double>>(output)!;
 }
 

@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
 using MLNetCnn;
+using MLNetCnn.Bench;
 using MLNetCnn.Samples;
 
 var arguments = new Arguments(args);
@@ -50,14 +51,7 @@ if (rows.Count == 2 && rows.All(r => r.Epochs.Any(e => e.Accuracy >= target)))
 
 List<(int, double, double)> PyTorch(string pythonPath)
 {
-    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "time_to_accuracy.py");
-    string[] scriptArguments = [script, "--data", folder, "--epochs", $"{epochs}", "--threads", $"{threads}"];
-    using var process = Process.Start(new ProcessStartInfo(pythonPath, scriptArguments) { RedirectStandardOutput = true })!;
-    var output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-        throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
-    using var json = JsonDocument.Parse(output);
+    using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "time_to_accuracy.py", "--data", folder, "--epochs", $"{epochs}", "--threads", $"{threads}"));
     return json.RootElement.GetProperty("epochs").EnumerateArray()
         .Select(e => (e.GetProperty("epoch").GetInt32(), e.GetProperty("seconds").GetDouble(), e.GetProperty("accuracy").GetDouble())).ToList();
 }

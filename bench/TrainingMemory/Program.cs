@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn;
+using MLNetCnn.Bench;
 using MLNetCnn.Samples;
 
 var arguments = new Arguments(args);
@@ -60,13 +61,7 @@ static double Growth(IReadOnlyList<double> resident) => resident.Count >= 2 ? (r
 
 (List<double> Resident, double Peak) PyTorch(string pythonPath)
 {
-    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "train_memory.py");
-    using var process = Process.Start(new ProcessStartInfo(pythonPath, [script, "--rows", $"{rows}", "--epochs", $"{epochs}"]) { RedirectStandardOutput = true })!;
-    var output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-        throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
-    using var json = JsonDocument.Parse(output);
+    using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "train_memory.py", "--rows", $"{rows}", "--epochs", $"{epochs}"));
     return (json.RootElement.GetProperty("resident_mib").EnumerateArray().Select(e => e.GetDouble()).ToList(), json.RootElement.GetProperty("peak_mib").GetDouble());
 }
 

@@ -8,6 +8,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn;
+using MLNetCnn.Bench;
 using MLNetCnn.Zoo;
 using TorchSharp;
 using MLNetCnn.Samples;
@@ -98,14 +99,9 @@ double HandWrittenEpoch()
 
 double PyTorchEpoch(string pythonPath)
 {
-    var script = Path.Combine(AppContext.BaseDirectory, "pytorch", "train_throughput.py");
-    string[] options = ["--arch", arch, "--channels", $"{channels}", "--size", $"{size}", "--batch", $"{batch}", "--rows", $"{rows}", "--threads", $"{threads}"];
-    using var process = Process.Start(new ProcessStartInfo(pythonPath, [script, .. options]) { RedirectStandardOutput = true })!;
-    var output = process.StandardOutput.ReadToEnd();
-    process.WaitForExit();
-    return process.ExitCode == 0
-        ? double.Parse(output, CultureInfo.InvariantCulture)
-        : throw new InvalidOperationException($"{script} failed with exit code {process.ExitCode}.");
+    var output = PyTorchPeer.Run(pythonPath, "train_throughput.py",
+        "--arch", arch, "--channels", $"{channels}", "--size", $"{size}", "--batch", $"{batch}", "--rows", $"{rows}", "--threads", $"{threads}");
+    return double.Parse(output, CultureInfo.InvariantCulture);
 }
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -16,7 +16,7 @@ namespace MLNetCnn;
 public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposable
 {
     private readonly object gate = new();
-    private readonly PixelNormalizer normalizer;
+    private readonly PixelNormalizer? layerNormalizer;   // TorchSharp preprocessing, for a named layer only
     private readonly nn.Module<Tensor, Tensor>? layer;
     private readonly NetworkRunner? featuresRunner;
 
@@ -30,7 +30,6 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
         LayerName = layerName;
         BatchSize = batchSize;
         SkipUnreadableImages = skipUnreadableImages;
-        normalizer = new PixelNormalizer(preprocessing, model.parameters().First().device);
         if (layerName is null)
         {
             featuresRunner = NetworkRunner.Create(model, preprocessing, NetworkOutput.Features, engine);
@@ -41,6 +40,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
             throw new ArgumentException(
                 $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",
                 nameof(engine));
+        layerNormalizer = new PixelNormalizer(preprocessing, model.parameters().First().device);
         layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
             ?? throw new ArgumentException(
                 $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
@@ -104,7 +104,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            var x = normalizer.Apply(rawImages);
+            var x = layerNormalizer!.Apply(rawImages);
             Tensor? captured = null;
             // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
             var hook = layer!.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });

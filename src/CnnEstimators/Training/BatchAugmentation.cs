@@ -21,16 +21,16 @@ internal sealed class BatchAugmentation(CnnTrainerOptions options)
         return batch;
     }
 
-    // Pad with zeros, then cut each image back at its own random offset.
+    // Pad with zeros, then cut each image back at its own random offset: two gathers (rows, then columns) do the
+    // whole batch, where a crop per image would cost two native calls per image.
     private static Tensor PaddedCrops(Tensor batch, int padding, Generator generator)
     {
-        var (n, h, w) = (batch.shape[0], batch.shape[2], batch.shape[3]);
+        var (n, c, h, w) = (batch.shape[0], batch.shape[1], batch.shape[2], batch.shape[3]);
         var padded = nn.functional.pad(batch, [padding, padding, padding, padding]);
-        var offsets = randint(2 * padding + 1, [n, 2], generator: generator).data<long>().ToArray();
-        var crops = new Tensor[n];
-        for (var i = 0; i < n; i++)
-            crops[i] = padded[i].narrow(1, offsets[2 * i], h).narrow(2, offsets[2 * i + 1], w);
-        return stack(crops);
+        var offsets = randint(2 * padding + 1, [n, 2, 1], generator: generator).to(batch.device);
+        var rows = (offsets[.., 0] + arange(h, device: batch.device)).view(n, 1, h, 1).expand(n, c, h, w + 2 * padding);
+        var columns = (offsets[.., 1] + arange(w, device: batch.device)).view(n, 1, 1, w).expand(n, c, h, w);
+        return padded.gather(2, rows).gather(3, columns);
     }
 
     private static Tensor Flips(Tensor batch, Generator generator)

@@ -79,10 +79,10 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
             member.Runner.BeginScoring();
     }
 
-    private protected override float[] Compute(Tensor rawImages)
+    private protected override float[] Compute(PixelBatch batch)
     {
         using var scope = NewDisposeScope();
-        var probabilities = stack(Members.Select(m => tensor(m.Runner.Run(rawImages), [rawImages.shape[0], Columns.Classes])).ToArray());  // M x N x K
+        var probabilities = stack(Members.Select(m => tensor(m.Runner.Run(batch), [batch.Count, Columns.Classes])).ToArray());  // M x N x K
         var combined = Combination switch
         {
             CnnEnsembleCombination.GeometricMean => Normalised(probabilities.clamp_min(1e-30f).log().mean([0]).exp()),

@@ -45,8 +45,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
             ?? throw new ArgumentException(
                 $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
                 nameof(layerName));
-        using var probe = zeros(1, preprocessing.Channels, preprocessing.Height, preprocessing.Width);
-        ValuesPerRow = LayerOutput(probe).Length;
+        ValuesPerRow = LayerOutput(PixelBatch.Allocate(preprocessing, 1)).Length;   // one black image probes the layer's size
     }
 
     /// <summary>The network.</summary>
@@ -92,19 +91,19 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
 
     private protected override void BeginScoring() => featuresRunner?.BeginScoring();
 
-    private protected override float[] Compute(Tensor rawImages) => featuresRunner?.Run(rawImages) ?? LayerOutput(rawImages);
+    private protected override float[] Compute(PixelBatch batch) => featuresRunner?.Run(batch) ?? LayerOutput(batch);
 
     private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current)
         => ScoreGetters.Vector<TValue>(current, OutputColumnName);
 
-    private float[] LayerOutput(Tensor rawImages)
+    private float[] LayerOutput(PixelBatch batch)
     {
         lock (gate)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            var x = layerNormalizer!.Apply(rawImages);
+            var x = layerNormalizer!.Apply(batch.ToTensor());
             Tensor? captured = null;
             // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
             var hook = layer!.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Data;
-using static TorchSharp.torch;
 
 namespace MLNetCnn.Scoring;
 
@@ -29,6 +28,7 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
         private readonly HashSet<int> active;
         private readonly IBatchOutputs outputs;
         private readonly PixelReader? pixels;
+        private readonly PixelBatch row;   // a batch of one, its buffer reused for every row
         private long computedPosition = -1;
         private float[] values = [];
 
@@ -41,6 +41,7 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
             if (active.Any(i => i >= mapper.InputSchema.Count))
             {
                 pixels = new PixelReader(input, input.Schema[outputs.ImageColumnName], outputs.Preprocessing);
+                row = PixelBatch.Allocate(outputs.Preprocessing, 1);
                 outputs.BeginScoring();
             }
         }
@@ -71,23 +72,9 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
 
         private float[] Compute()
         {
-            var p = outputs.Preprocessing;
-            using var scope = NewDisposeScope();
-            long[] shape = [1, p.Channels, p.Height, p.Width];
-            Tensor batch;
-            if (p.InputKind == CnnInputKind.Image)
-            {
-                var bytes = new byte[p.Length];
-                pixels!.ReadBytes(input.Position, bytes);
-                batch = tensor(bytes, shape);
-            }
-            else
-            {
-                var floats = new float[p.Length];
-                pixels!.ReadFloats(input.Position, floats);
-                batch = tensor(floats, shape);
-            }
-            return outputs.Compute(batch);
+            if (row.IsBytes) pixels!.ReadBytes(input.Position, row.Bytes);
+            else pixels!.ReadFloats(input.Position, row.Floats);
+            return outputs.Compute(row);
         }
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using MLNetCnn.Data;
-using static TorchSharp.torch;
 
 namespace MLNetCnn.Scoring;
 
@@ -17,8 +16,9 @@ internal sealed class BatchedRows : IDisposable
     private readonly int batchSize;
     private readonly bool skipUnreadable;
     private readonly int width;
+    private readonly bool[] unreadable;
+    private PixelBatch batch;   // its buffers are read into for every batch: no per-batch allocation
     private float[] values = [];
-    private bool[] unreadable = [];
     private int count;
     private int index = -1;
 
@@ -32,6 +32,8 @@ internal sealed class BatchedRows : IDisposable
         batchSize = outputs.BatchSize;
         skipUnreadable = outputs.SkipUnreadableImages;
         width = outputs.ValuesPerRow;
+        unreadable = new bool[batchSize];
+        batch = PixelBatch.Allocate(preprocessing, batchSize);
         outputs.BeginScoring();
     }
 
@@ -49,30 +51,28 @@ internal sealed class BatchedRows : IDisposable
 
     private void Fill()
     {
-        var isBytes = preprocessing.InputKind == CnnInputKind.Image;
         var length = preprocessing.Length;
-        var bytes = isBytes ? new byte[batchSize * length] : [];
-        var floats = isBytes ? [] : new float[batchSize * length];
-        unreadable = new bool[batchSize];
+        Array.Clear(unreadable);
         count = 0;
         while (count < batchSize && lookahead.MoveNext())
         {
             try
             {
-                if (isBytes) pixels.ReadBytes(lookahead.Position, bytes.AsSpan(count * length, length));
-                else pixels.ReadFloats(lookahead.Position, floats.AsSpan(count * length, length));
+                if (batch.IsBytes) pixels.ReadBytes(lookahead.Position, batch.Bytes.AsSpan(count * length, length));
+                else pixels.ReadFloats(lookahead.Position, batch.Floats.AsSpan(count * length, length));
             }
             catch (InvalidDataException) when (skipUnreadable)
             {
                 unreadable[count] = true;
+                // What a failed read left in the buffer is scored and then replaced by NaN; zeros keep it finite.
+                if (batch.IsBytes) batch.Bytes.AsSpan(count * length, length).Clear();
+                else batch.Floats.AsSpan(count * length, length).Clear();
             }
             count++;
         }
         if (count == 0)
             throw new InvalidOperationException("The batching cursor ran past the end of the data.");
-        using var scope = NewDisposeScope();
-        long[] shape = [count, preprocessing.Channels, preprocessing.Height, preprocessing.Width];
-        var batch = isBytes ? tensor(bytes.AsSpan(0, count * length).ToArray(), shape) : tensor(floats.AsSpan(0, count * length).ToArray(), shape);
+        batch = batch with { Count = count };
         values = outputs.Compute(batch);
         for (var row = 0; row < count; row++)
             if (unreadable[row])

@@ -88,7 +88,7 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     private protected abstract void BeginScoring();
 
     /// <summary>Row-major values for a batch of raw images.</summary>
-    private protected abstract float[] Compute(Tensor rawImages);
+    private protected abstract float[] Compute(Scoring.PixelBatch batch);
 
     /// <summary>The getter of added column <paramref name="addedColumn"/> over the current row's values.</summary>
     private protected abstract ValueGetter<TValue> Getter<TValue>(int addedColumn, Scoring.ScoreGetters.Probabilities current);
@@ -97,6 +97,6 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     int Scoring.IBatchOutputs.AddedColumns => AddedColumnCount;
     DataViewSchema Scoring.IBatchOutputs.OutputSchema(DataViewSchema input) => AddColumns(input);
     void Scoring.IBatchOutputs.BeginScoring() => BeginScoring();
-    float[] Scoring.IBatchOutputs.Compute(Tensor rawImages) => Compute(rawImages);
+    float[] Scoring.IBatchOutputs.Compute(Scoring.PixelBatch batch) => Compute(batch);
     ValueGetter<TValue> Scoring.IBatchOutputs.Getter<TValue>(int addedColumn, Scoring.ScoreGetters.Probabilities current) => Getter<TValue>(addedColumn, current);
 }

@@ -70,7 +70,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     private protected override void BeginScoring() => Runner.BeginScoring();
 
-    private protected override float[] Compute(Tensor rawImages) => Runner.Run(rawImages);
+    private protected override float[] Compute(PixelBatch batch) => Runner.Run(batch);
 
     private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
         ? ScoreGetters.Score<TValue>(current, Columns)

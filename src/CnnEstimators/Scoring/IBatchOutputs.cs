@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using static TorchSharp.torch;
 
 namespace MLNetCnn.Scoring;
 
@@ -28,7 +27,7 @@ internal interface IBatchOutputs
     void BeginScoring();
 
     /// <summary>Row-major <c>N x ValuesPerRow</c> values for a batch of raw images.</summary>
-    float[] Compute(Tensor rawImages);
+    float[] Compute(PixelBatch batch);
 
     /// <summary>The getter of added column <paramref name="addedColumn"/> over the current row's values.</summary>
     ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current);

@@ -51,7 +51,7 @@ internal abstract class NetworkRunner : IDisposable
     }
 
     /// <summary>Row-major <c>N x Width</c> values for a batch of raw images.</summary>
-    public abstract float[] Run(Tensor rawImages);
+    public abstract float[] Run(PixelBatch batch);
 
     public virtual void Dispose()
     {

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
@@ -23,7 +23,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
     private readonly object gate = new();
     private readonly RunOptions runOptions = new();
     private InferenceSession? session;
-    private float[] inputBuffer = [];   // reused: no per-batch allocation of the input
+    private float[] inputBuffer = [];   // reused for byte batches: no per-batch allocation of the input
     private float[] exportedFingerprint = [];
 
     public override void BeginScoring()
@@ -39,26 +39,27 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
         }
     }
 
-    public override float[] Run(Tensor rawImages)
+    public override float[] Run(PixelBatch batch)
     {
         if (session is null)
             BeginScoring();
         // One run at a time, so a re-export from another thread's BeginScoring never disposes a session in use.
         lock (gate)
-            return RunLocked(rawImages);
+        {
+            // The graph takes floats (the scaling is inside it): a float batch is handed over as it is, bytes are widened once.
+            var input = batch.IsBytes ? Widened(batch) : batch.Floats.AsMemory(0, batch.Length);
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, batch.Shape);
+            using var outputs = session!.Run(runOptions, [InputName], [value], [OutputName]);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
     }
 
-    private float[] RunLocked(Tensor rawImages)
+    private Memory<float> Widened(PixelBatch batch)
     {
-        using var scope = NewDisposeScope();
-        var floats = rawImages.to(CPU).to_type(ScalarType.Float32).contiguous();
-        var length = (int)floats.NumberOfElements;
-        if (inputBuffer.Length < length)
-            inputBuffer = new float[length];
-        MemoryMarshal.Cast<byte, float>(floats.bytes).CopyTo(inputBuffer);
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputBuffer.AsMemory(0, length), floats.shape);
-        using var outputs = session!.Run(runOptions, [InputName], [input], [OutputName]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        if (inputBuffer.Length < batch.Length)
+            inputBuffer = new float[batch.Length];
+        TensorPrimitives.ConvertChecked<byte, float>(batch.Bytes.AsSpan(0, batch.Length), inputBuffer);
+        return inputBuffer.AsMemory(0, batch.Length);
     }
 
     private InferenceSession CreateSession()

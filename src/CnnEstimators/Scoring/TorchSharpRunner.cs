@@ -11,7 +11,7 @@ internal sealed class TorchSharpRunner(CnnModel model, CnnPreprocessing preproce
     private readonly object gate = new();
     private readonly PixelNormalizer normalizer = new(preprocessing, model.parameters().First().device);
 
-    public override float[] Run(Tensor rawImages)
+    public override float[] Run(PixelBatch batch)
     {
         // One forward at a time: prediction engines on several threads share this model.
         lock (gate)
@@ -19,7 +19,7 @@ internal sealed class TorchSharpRunner(CnnModel model, CnnPreprocessing preproce
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            var x = normalizer.Apply(rawImages);
+            var x = normalizer.Apply(batch.ToTensor());
             var values = Output == NetworkOutput.Features ? Model.ForwardFeatures(x) : nn.functional.softmax(Model.call(x), 1);
             return values.cpu().data<float>().ToArray();
         }

@@ -62,6 +62,31 @@ public class InferenceEngineTests
     }
 
     [Fact]
+    public void VectorColumn_BatchedAndRowByRow_OnnxRuntimeAgreesWithTorchSharp()
+    {
+        // 10 rows in batches of 4: the last batch is partial, and the cursor's buffers are reused from batch to batch.
+        var examples = Shapes.Generate(10, seed: 34);
+        var data = Pipelines.VectorsView(Ml, examples);
+        using var network = CnnZoo.Create("resnet20", numClasses: 4);
+        var preprocessing = new CnnPreprocessing(CnnInputKind.Vector, 3, Shapes.Size, Shapes.Size, (3, Shapes.Size, Shapes.Size), 1f / 255, [0.5f, 0.4f, 0.3f], [0.2f, 0.3f, 0.4f]);
+        using var onnxRuntime = Ml.Transforms.CnnFeaturize("Features", "Pixels", network, preprocessing, batchSize: 4, engine: CnnInferenceEngine.OnnxRuntime).Fit(data);
+        using var torchSharp = Ml.Transforms.CnnFeaturize("Features", "Pixels", network, preprocessing, batchSize: 4, engine: CnnInferenceEngine.TorchSharp).Fit(data);
+
+        var batched = Features(onnxRuntime.Transform(data));
+        var expected = Features(torchSharp.Transform(data));
+        var engine = Ml.Model.CreatePredictionEngine<VectorRow, Featurized>(onnxRuntime);
+        var rowByRow = examples.Select(e => engine.Predict(e.AsVector()).Features.ToArray()).ToList();
+
+        batched.Should().HaveCount(10);
+        batched.Distinct(new FeaturesComparer()).Should().HaveCount(10, "every row is scored from its own pixels");
+        for (var i = 0; i < expected.Count; i++)
+        {
+            batched[i].Should().Equal(expected[i], (a, b) => Math.Abs(a - b) <= 1e-4 * Math.Max(1, Math.Abs(b)));
+            rowByRow[i].Should().Equal(expected[i], (a, b) => Math.Abs(a - b) <= 1e-4 * Math.Max(1, Math.Abs(b)));
+        }
+    }
+
+    [Fact]
     public void NamedLayer_WithOnnxRuntime_IsRefused()
     {
         using var network = CnnZoo.Create("resnet20", numClasses: 4);
@@ -76,6 +101,12 @@ public class InferenceEngineTests
     {
         var raw = Pipelines.ImagesView(Ml, examples);
         return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+    }
+
+    private sealed class FeaturesComparer : IEqualityComparer<float[]>
+    {
+        public bool Equals(float[]? x, float[]? y) => x!.AsSpan().SequenceEqual(y);
+        public int GetHashCode(float[] values) => values.Length == 0 ? 0 : values[0].GetHashCode();
     }
 
     private static List<float[]> Features(IDataView featurized) => Ml.Data.CreateEnumerable<Featurized>(featurized, false).Select(r => r.Features).ToList();

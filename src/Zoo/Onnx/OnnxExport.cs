@@ -57,12 +57,8 @@ internal static class OnnxExport
         var batched = options.Batched;
         graph.Graph.Input.Add(OnnxGraph.FloatValue(options.InputName, batched, channels, height, width));
         var x = batched ? options.InputName : graph.Node("Unsqueeze", [options.InputName, graph.Int64s("axes", 0)]);
-        if (options.Normalization is var (scale, mean, std))
-        {
-            x = graph.Node("Mul", [x, graph.Floats("scale", [scale])]);
-            x = graph.Node("Sub", [x, graph.Floats("mean", mean, 1, mean.Length, 1, 1)]);
-            x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
-        }
+        if (options.Normalization is { } normalization)
+            x = Preprocess(graph, x, normalization);
         if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null))
             throw new ArgumentException("Feature export has no softmax or arg-max: set Softmax = false and ArgMaxOutputName = null.", nameof(options));
         var features = model.ExportFeatures(graph, x);
@@ -98,10 +94,7 @@ internal static class OnnxExport
         for (var i = 0; i < models.Count; i++)
         {
             graph.Prefix = $"member{i}.";
-            var (scale, mean, std) = normalizations[i];
-            var x = graph.Node("Mul", [image, graph.Floats("scale", [scale])]);
-            x = graph.Node("Sub", [x, graph.Floats("mean", mean, 1, mean.Length, 1, 1)]);
-            x = graph.Node("Div", [x, graph.Floats("std", std, 1, std.Length, 1, 1)]);
+            var x = Preprocess(graph, image, normalizations[i]);
             var probabilities = graph.Node("Softmax", [models[i].ExportGraph(graph, x)], attributes: OnnxGraph.Int("axis", 1));  // 1 x K
             memberOutputs.Add(combination switch
             {
@@ -125,6 +118,20 @@ internal static class OnnxExport
         var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return proto.ToByteArray();
+    }
+
+    // (x * scale - mean) / std per channel as one multiply and one add, x * (scale / std) + (-mean / std): each is a pass
+    // over the whole input, so the two that remain are left out when they would change nothing (scale 1, mean 0, std 1).
+    private static string Preprocess(OnnxGraph graph, string x, (float Scale, float[] Mean, float[] Std) normalization)
+    {
+        var (scale, mean, std) = normalization;
+        var factor = std.Select(s => scale / s).ToArray();
+        var shift = mean.Zip(std, (m, s) => -m / s).ToArray();
+        if (factor.Any(f => f != 1f))
+            x = graph.Node("Mul", [x, graph.Floats("scale", factor, 1, factor.Length, 1, 1)]);
+        if (shift.Any(b => b != 0f))
+            x = graph.Node("Add", [x, graph.Floats("shift", shift, 1, shift.Length, 1, 1)]);
+        return x;
     }
 
     private static string Normalised(OnnxGraph graph, string scores)

@@ -86,6 +86,28 @@ public class OnnxExportTests
     }
 
     [Theory]
+    [InlineData(1f / 255, new[] { 0.485f, 0.456f, 0.406f }, new[] { 0.229f, 0.224f, 0.225f }, new[] { "Mul", "Add" })]
+    [InlineData(1f, new[] { 0.5f, 0f, 0f }, new[] { 1f, 1f, 1f }, new[] { "Add" })]
+    [InlineData(1f / 255, new[] { 0f, 0f, 0f }, new[] { 1f, 1f, 1f }, new[] { "Mul" })]
+    [InlineData(1f, new[] { 0f, 0f, 0f }, new[] { 1f, 1f, 1f }, new string[0])]
+    public void ExportOnnx_Normalization_IsOneMultiplyAndOneAdd_LeavingOutIdentities(float scale, float[] mean, float[] std, string[] preprocessingOps)
+    {
+        using var model = CnnZoo.Create("resnet20", numClasses: 4);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var raw = randint(0, 256, [2, 3, 32, 32]).to_type(ScalarType.Float32);
+        var exported = model.ToOnnx(3, 32, 32, new OnnxExportOptions { Normalization = (scale, mean, std) });
+
+        var onnx = RunOnnx(exported, raw);
+
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(exported).Graph;
+        graph.Node.TakeWhile(n => n.OpType != "Conv").Select(n => n.OpType).Should().Equal(preprocessingOps);
+        var expected = model.call((raw * scale - tensor(mean).view(1, 3, 1, 1)) / tensor(std).view(1, 3, 1, 1));
+        TorchAssert.RelativeDifference(tensor(onnx, [2, 4]), expected).Should().BeLessThan(1e-4);
+    }
+
+    [Theory]
     [InlineData("alexnet", 64)]
     [InlineData("googlenet", 32)]
     [InlineData("resnet20", 32)]

@@ -35,6 +35,13 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   echo
   run Inference --rows 64 --repeats 5 "${peer[@]}"
   echo
+  echo "## Scoring latency and allocations per call (BenchmarkDotNet, resnet20 3x32x32, 10 classes)"
+  echo
+  artifacts=$(mktemp -d)
+  run Prediction --filter '*' --artifacts "$artifacts" >&2
+  grep '^|' "$artifacts"/results/*-report-github.md
+  rm -rf "$artifacts"
+  echo
   echo "## Training memory (one run each)"
   echo
   run TrainingMemory --rows 6000 --epochs 10 "${peer[@]}"

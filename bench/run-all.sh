@@ -22,14 +22,14 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   echo
   echo "$(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores visible, 2 threads everywhere;"
   echo ".NET $(dotnet --version), TorchSharp 0.107.0 (libtorch CPU), ONNX Runtime 1.31.1$( [ ${#peer[@]} -gt 0 ] && echo ", PyTorch $("$python" -c 'import torch; print(torch.__version__)')" )."
-  echo "Medians of 5 alternating runs unless stated; ratios are against the baseline named in each table, run in the same process or back to back."
+  echo "Medians of 5 or more alternating runs (9 for training throughput); ratios are against the baseline named in each table, run in the same process or back to back."
   echo
-  echo "## Training throughput (images/s, random images already in an IDataView, one epoch per run)"
+  echo "## Training throughput (images/s, random images already in an IDataView, one epoch per run; end to end includes model creation)"
   echo
-  echo "| model, input, batch | hand-written TorchSharp loop | ML.NET trainer, training loop (vs hand) | ML.NET trainer, Fit end to end (vs hand) | PyTorch eager loop | PyTorch eager, model creation + loop | trainer loop vs PyTorch loop | Fit vs PyTorch end to end |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  run TrainingThroughput --arch resnet18 --channels 3 --size 32 --batch 64 --rows 1280 "${peer[@]}"
-  run TrainingThroughput --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 "${peer[@]}"
+  echo "| model, input, batch | measured | hand-written TorchSharp | ML.NET trainer (vs hand) | PyTorch eager | trainer vs PyTorch |"
+  echo "|---|---|---:|---:|---:|---:|"
+  run TrainingThroughput --arch resnet18 --channels 3 --size 32 --batch 64 --rows 1280 --repeats 9 "${peer[@]}"
+  run TrainingThroughput --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 --repeats 9 "${peer[@]}"
   echo
   echo "## Featurization throughput (ResNet-18 pre-logits features at 3x224x224, 64 cached rows)"
   echo

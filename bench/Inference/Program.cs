@@ -14,6 +14,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using static MLNetCnn.Bench.Statistics;
 using MLNetCnn.Samples;
 using MLNetCnn.Zoo;
 
@@ -148,7 +149,6 @@ static int Drain(IDataView data, string column)
     return count;
 }
 
-static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
 internal sealed class Row
 {

@@ -8,6 +8,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using static MLNetCnn.Bench.Statistics;
 using MLNetCnn.Samples;
 
 var arguments = new Arguments(args);
@@ -43,7 +44,7 @@ if (rows.Count == 2 && rows.All(r => r.Seconds.All(s => s is not null)))
 {
     var ratios = rows[0].Seconds.Zip(rows[1].Seconds, (a, b) => a!.Value / b!.Value).ToList();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| MLNetCnn / PyTorch time to {target:P0} | | {string.Join(", ", ratios.Select(r => $"{r:F2}x"))} | {Median(rows[0].Seconds) / Median(rows[1].Seconds):F2}x |"));
+        $"| MLNetCnn / PyTorch time to {target:P0} | | {string.Join(", ", ratios.Select(r => $"{r:F2}x"))} | {Median(rows[0].Seconds.Select(s => s!.Value)) / Median(rows[1].Seconds.Select(s => s!.Value)):F2}x |"));
 }
 
 (string, List<double?>) Row(string name, List<List<(int Epoch, double Seconds, double Accuracy)>> runs)
@@ -51,7 +52,7 @@ if (rows.Count == 2 && rows.All(r => r.Seconds.All(s => s is not null)))
     var reached = runs.Select(run => run.FirstOrDefault(e => e.Accuracy >= target) is { Epoch: > 0 } hit ? hit.Seconds : (double?)null).ToList();
     var histories = string.Join(" / ", runs.Select(run => string.Join(", ", run.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Accuracy:P2} ({e.Seconds:F0} s)")))));
     var seconds = string.Join(", ", reached.Select(s => s is double v ? v.ToString("F0", CultureInfo.InvariantCulture) : "not reached"));
-    var median = reached.All(s => s is not null) ? Median(reached).ToString("F0", CultureInfo.InvariantCulture) : "not reached";
+    var median = reached.All(s => s is not null) ? Median(reached.Select(s => s!.Value)).ToString("F0", CultureInfo.InvariantCulture) : "not reached";
     Console.WriteLine($"| {name} | {histories} | {seconds} | {median} |");
     return (name, reached);
 }
@@ -76,4 +77,3 @@ List<(int, double, double)> PyTorch(string pythonPath)
     return history;
 }
 
-static double Median(List<double?> values) => values.Select(v => v!.Value).Order().ElementAt(values.Count / 2);

@@ -11,6 +11,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using static MLNetCnn.Bench.Statistics;
 using MLNetCnn.Zoo;
 using TorchSharp;
 using MLNetCnn.Samples;
@@ -139,7 +140,6 @@ void PyTorchRun()
     return (figures[0], figures[1]);
 }
 
-static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
 static SchemaDefinition SchemaDefinitionFor(int length)
 {

@@ -1,0 +1,15 @@
+namespace MLNetCnn.Bench;
+
+/// <summary>What the benchmarks report of their repeated runs.</summary>
+internal static class Statistics
+{
+    /// <summary>The middle value (the mean of the two middle ones for an even count): robust to one disturbed run.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+            throw new ArgumentException("No runs to take the median of.", nameof(values));
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+}

@@ -47,7 +47,7 @@ var options = new CnnTrainerOptions
 using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keyed);
 using var self = Process.GetCurrentProcess();
 var peak = self.PeakWorkingSet64 / 1048576.0;
-Console.WriteLine("| training memory, resnet20 1x28x28 b128, 10 epochs | peak resident MiB | growth epoch 2 to 10 |");
+Console.WriteLine($"| training memory, {arch} 1x28x28 b128, {epochs} epochs | peak resident MiB | growth epoch 2 to {epochs} |");
 Console.WriteLine("|---|---:|---:|");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| MLNetCnn (.NET runtime, ML.NET and libtorch) | {peak:F0} | {Growth(residentMiB):P1} |"));
 if (python is not null)
@@ -61,7 +61,7 @@ static double Growth(IReadOnlyList<double> resident) => resident.Count >= 2 ? (r
 
 (List<double> Resident, double Peak) PyTorch(string pythonPath)
 {
-    using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "train_memory.py", "--rows", $"{rows}", "--epochs", $"{epochs}"));
+    using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "train_memory.py", "--arch", arch, "--rows", $"{rows}", "--epochs", $"{epochs}", "--threads", "2"));
     return (json.RootElement.GetProperty("resident_mib").EnumerateArray().Select(e => e.GetDouble()).ToList(), json.RootElement.GetProperty("peak_mib").GetDouble());
 }
 

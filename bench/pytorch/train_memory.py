@@ -1,4 +1,4 @@
-"""PyTorch eager peer of bench/TrainingMemory: resnet20 for 10 epochs on the same kind of synthetic 28x28 data (noise
+"""PyTorch eager peer of bench/TrainingMemory: resnet20 (--arch) for 10 epochs (--epochs) on the same kind of synthetic 28x28 data (noise
 plus a class stripe), batch 128, crops and flips, a tenth held out. Prints resident memory per epoch and the peak, MiB."""
 import argparse, json, resource
 import torch
@@ -7,7 +7,7 @@ from recipe import train_epoch, accuracy
 
 p = argparse.ArgumentParser()
 p.add_argument("--rows", type=int, default=6000); p.add_argument("--epochs", type=int, default=10)
-p.add_argument("--threads", type=int, default=2)
+p.add_argument("--threads", type=int, default=2); p.add_argument("--arch", default="resnet20")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
@@ -17,7 +17,7 @@ for i in range(a.rows):
     images[i, 0, 2 + 2 * labels[i].item(), :] = 255
 held = a.rows // 10
 generator = torch.Generator().manual_seed(1)
-model = create("resnet20", 10, 1)
+model = create(a.arch, 10, 1)
 optimizer = torch.optim.SGD(model.parameters(), 0.05, momentum=0.9, weight_decay=5e-4)
 
 

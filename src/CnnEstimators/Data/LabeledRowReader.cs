@@ -63,7 +63,7 @@ internal sealed class LabeledRowReader : IDisposable
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException(
-                    $"{e.Message}{RowDescription.Of(data, cursor.Position)}. Fix or remove the row, or set SkipUnreadableImages = true to skip such rows (they are counted).", e);
+                    $"{e.Message.TrimEnd('.')}{RowDescription.Of(data, cursor.Position)}. Fix or remove the row, or set SkipUnreadableImages = true to skip such rows (they are counted).", e);
             }
             classIndex = label - 1;
             return true;

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MLNetCnn.Data;
 
@@ -72,11 +73,13 @@ internal sealed class PixelReader
             throw new InvalidDataException(
                 $"Row {row}: column '{columnName}' has {vector.Length} values; expected {c}*{h}*{w} = {c * h * w}. Set the vector shape in the options to match the data.");
         ReadOnlySpan<float> values = vector.IsDense ? vector.GetValues() : vector.DenseValues().ToArray();
-        for (var i = 0; i < values.Length; i++)
+        // One vectorised pass per row (NaN and infinity both surface in the largest magnitude); the index is looked for only on failure.
+        if (values.Length > 0 && !float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
         {
-            if (!float.IsFinite(values[i]))
-                throw new InvalidDataException(
-                    $"Row {row}: column '{columnName}' holds {values[i]} at index {i}. Replace missing or infinite pixels before training.");
+            var i = 0;
+            while (float.IsFinite(values[i])) i++;
+            throw new InvalidDataException(
+                $"Row {row}: column '{columnName}' holds {values[i]} at index {i}. Replace missing or infinite pixels before training.");
         }
         if (c == preprocessing.Channels && h == preprocessing.Height && w == preprocessing.Width)
         {

@@ -104,19 +104,23 @@ public class BadInputTests
         act.Should().Throw<ArgumentException>().WithMessage("*set VectorShape*");
     }
 
-    [Fact]
-    public void Fit_NaNPixel_NamesRowAndIndex()
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void Fit_NonFinitePixel_NamesRowIndexAndValue(float value, string shown)
     {
         var ml = new MLContext(1);
         var rows = Examples.Select(e => e.AsVector()).ToList();
-        rows[5].Pixels[17] = float.NaN;
+        rows[5].Pixels[17] = value;
         var options = Quick();
         options.ImageColumnName = "Pixels";
         options.VectorShape = (3, Shapes.Size, Shapes.Size);
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, ml.Data.LoadFromEnumerable(rows)));
 
-        act.Should().Throw<InvalidDataException>().WithMessage("*Row 5: column 'Pixels' holds NaN at index 17*");
+        act.Should().Throw<InvalidDataException>().WithMessage($"*Row 5: column 'Pixels' holds {shown} at index 17. Replace missing or infinite pixels before training*. Fix or remove the row*")
+            .Which.Message.Should().NotContain("..");
     }
 
     [Fact]

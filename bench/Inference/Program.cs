@@ -32,7 +32,7 @@ var ml = new MLContext(seed: 1);
 var view = ml.Data.Cache(ml.Data.LoadFromEnumerable(data));
 Drain(view, "Pixels");
 
-var raw = new CnnPreprocessing(CnnInputKind.Vector, 3, 224, 224, (3, 224, 224), 1f, [0f, 0f, 0f], [1f, 1f, 1f]);
+var raw = new CnnPreprocessing(CnnInputKind.Vector, new PixelNormalization(3, 224, 224, 1f, [0f, 0f, 0f], [1f, 1f, 1f]), (3, 224, 224));
 using var torchvisionResNet = CnnZoo.Create("resnet18", 1000, 3);
 using var cntkResNet = DnnFeaturizerResNet18.Import();
 var cold = new Dictionary<string, double>

@@ -24,8 +24,7 @@ Console.WriteLine($"Fashion-MNIST: {trainCount} training, {validationCount} vali
 var settings = new CnnExperimentSettings
 {
     Architectures = architectures,
-    // Architecture is set to each candidate in turn.
-    TrainerOptions = () => FashionMnist.Recipe(architectures[0], epochs),
+    TrainerOptions = architecture => FashionMnist.Recipe(architecture, epochs),
 };
 var result = ml.Cnn().CreateExperiment(settings).Execute(train, validation, new Progress<CnnRunResult>(run =>
     Console.WriteLine(run.Exception is null

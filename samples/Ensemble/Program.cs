@@ -18,7 +18,7 @@ var (train, test) = FashionMnist.LoadKeyed(ml, folder, trainCount);
 Console.WriteLine($"Fashion-MNIST: {trainCount} training images, 10000 test images; {memberCount} x {arch}, {epochs} epoch(s) each");
 
 var clock = Stopwatch.StartNew();
-var members = ml.MulticlassClassification.Trainers.TrainEnsembleMembers(train, () => FashionMnist.Recipe(arch, epochs), memberCount);
+var members = ml.MulticlassClassification.Trainers.CnnEnsemble(() => FashionMnist.Recipe(arch, epochs), memberCount).Fit(train).Members;
 Console.WriteLine($"trained {memberCount} members in {clock.Elapsed.TotalSeconds:F0} s");
 
 for (var i = 0; i < members.Count; i++)

@@ -29,8 +29,7 @@ Console.WriteLine($"raw pixels -> L-BFGS:         accuracy {pixelsMetrics.MicroA
 // and B, bilinear resize) with 0-255 values, which is what the CNTK ResNet-18 expects (its mean image is inside).
 clock.Restart();
 using var resnet = DnnFeaturizerResNet18.Import();
-var preprocessing = new CnnPreprocessing(CnnInputKind.Vector, Channels: 3, Height: 224, Width: 224, VectorShape: (1, 28, 28),
-    PixelScale: 1, Mean: [0f, 0f, 0f], Std: [1f, 1f, 1f]);
+var preprocessing = new CnnPreprocessing(CnnInputKind.Vector, resnet.DefaultNormalization!, VectorShape: (1, 28, 28));
 var featurizer = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.CnnFeaturize("Features", "Pixels", resnet, preprocessing, batchSize: 32))
     .Fit(train);

@@ -20,9 +20,9 @@ public class ComplexityChartTests : IDisposable
         var settings = new CnnExperimentSettings
         {
             Architectures = ["resnet20", "plain20"],
-            TrainerOptions = () => new CnnTrainerOptions
+            TrainerOptions = architecture => new CnnTrainerOptions
             {
-                ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 2, BatchSize = 32, Seed = 7, Threads = 2,
+                Architecture = architecture, ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 2, BatchSize = 32, Seed = 7, Threads = 2,
             },
         };
 
@@ -46,7 +46,7 @@ public class ComplexityChartTests : IDisposable
         var settings = new CnnExperimentSettings
         {
             Architectures = ["alexnet"],   // cannot take 32x32 images
-            TrainerOptions = () => new CnnTrainerOptions { ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 1 },
+            TrainerOptions = architecture => new CnnTrainerOptions { Architecture = architecture, ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 1 },
         };
         var result = ml.Cnn().CreateExperiment(settings).Execute(keys.Transform(Vectors(ml, 8, 84)), keys.Transform(Vectors(ml, 8, 85)));
 

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetCnn.Internal;
 using MLNetCnn.Zoo;
 
 namespace MLNetCnn;
@@ -17,8 +18,10 @@ public static class CnnFeaturizeCatalog
     public static CnnFeaturizerEstimator CnnFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
         CnnClassifierTransformer classifier, string? layerName = null, int batchSize = 64, CnnInferenceEngine engine = CnnInferenceEngine.Auto)
     {
+        ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(classifier);
-        return new CnnFeaturizerEstimator(classifier.Model, classifier.Preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
+        return new CnnFeaturizerEstimator(MLNetInternals.EnvironmentOf(catalog), classifier.Model, classifier.Preprocessing, outputColumnName, inputColumnName,
+            layerName, batchSize, engine);
     }
 
     /// <summary>The pre-logits features (or a layer's output) of a network with weights, e.g. <c>DnnFeaturizerResNet18.Import()</c>.</summary>
@@ -26,11 +29,17 @@ public static class CnnFeaturizeCatalog
     /// <param name="outputColumnName">The feature vector column to add.</param>
     /// <param name="inputColumnName">The image column.</param>
     /// <param name="model">The network.</param>
-    /// <param name="preprocessing">How images become its input (see <see cref="CnnPreprocessing.ForImages"/>).</param>
+    /// <param name="preprocessing">How images become its input; default <see cref="CnnPreprocessing.ForImages"/> of the model (its own
+    /// normalisation when it carries one, as pretrained models do).</param>
     /// <param name="layerName">A module name whose output is taken, flattened; null for the pre-logits features.</param>
     /// <param name="batchSize">Rows per forward pass.</param>
     /// <param name="engine">What runs the network: by default ONNX Runtime on CPU, TorchSharp on CUDA; a named layer always uses TorchSharp.</param>
     public static CnnFeaturizerEstimator CnnFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        CnnModel model, CnnPreprocessing preprocessing, string? layerName = null, int batchSize = 64, CnnInferenceEngine engine = CnnInferenceEngine.Auto)
-        => new(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
+        CnnModel model, CnnPreprocessing? preprocessing = null, string? layerName = null, int batchSize = 64, CnnInferenceEngine engine = CnnInferenceEngine.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        return new(MLNetInternals.EnvironmentOf(catalog), model, preprocessing ?? CnnPreprocessing.ForImages(model), outputColumnName, inputColumnName,
+            layerName, batchSize, engine);
+    }
 }

@@ -21,13 +21,15 @@ public sealed class CnnOperationsCatalog
     /// <summary>Loads a classifier saved with <see cref="CnnClassifierTransformer.SaveCheckpoint"/> as the TorchSharp transformer.</summary>
     /// <param name="path">The file.</param>
     /// <param name="device"><c>auto</c> (CUDA when available), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
-    /// <exception cref="InvalidDataException">The file is not an MLNetCnn classifier file, or is corrupt.</exception>
-    public CnnClassifierTransformer LoadClassifier(string path, string device = "auto")
+    /// <param name="engine">What runs the network when it scores (see <see cref="CnnInferenceEngine"/>); a model class without an ONNX export
+    /// scores through TorchSharp under <see cref="CnnInferenceEngine.Auto"/>.</param>
+    /// <exception cref="InvalidDataException">The file is not an MLNetCnn classifier file, is corrupt, or names an architecture that is not registered.</exception>
+    public CnnClassifierTransformer LoadClassifier(string path, string device = "auto", CnnInferenceEngine engine = CnnInferenceEngine.Auto)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!DeviceSelection.IsValid(device))
-            throw new ArgumentException($"Device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got '{device}'.", nameof(device));
-        return ClassifierCheckpoint.Load(path, device);
+            throw new ArgumentException(Messages.InvalidDevice(device), nameof(device));
+        return new CnnClassifierTransformer(ClassifierCheckpoint.Load(path, device), engine);
     }
 }
 

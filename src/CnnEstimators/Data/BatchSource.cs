@@ -21,7 +21,7 @@ internal interface IBatchSource : IDisposable
     /// <summary>The distinct class indices present.</summary>
     IReadOnlyCollection<long> Classes { get; }
 
-    /// <summary>Rows skipped (missing labels, unreadable images when skipping is on).</summary>
+    /// <summary>Rows skipped because their label was missing.</summary>
     long SkippedMissingLabels { get; }
 
     /// <summary>Rows skipped because their image could not be read.</summary>

@@ -1,3 +1,5 @@
+using MLNetCnn.Zoo;
+
 namespace MLNetCnn;
 
 /// <summary>What the image column holds.</summary>
@@ -12,48 +14,59 @@ public enum CnnInputKind
 
 /// <summary>
 /// How rows become network input, recorded with the model (like timm's pretrained config) and applied
-/// identically in training, scoring and featurization: read the column, convert channels, resize to
-/// <see cref="Height"/> x <see cref="Width"/>, multiply by <see cref="PixelScale"/>, then subtract
-/// <see cref="Mean"/> and divide by <see cref="Std"/> per channel.
+/// identically in training, scoring, featurization and the saved ONNX graph: read the column, convert channels,
+/// resize to the network's size, then the <see cref="Normalization"/> (scale, per-channel mean and std).
 /// </summary>
 /// <param name="InputKind">Image or float vector column.</param>
-/// <param name="Channels">Channels the network takes (1 grey, 3 RGB).</param>
-/// <param name="Height">Network input height.</param>
-/// <param name="Width">Network input width.</param>
+/// <param name="Normalization">The network's input size and pixel normalisation (the zoo's record, shared with ONNX export).</param>
 /// <param name="VectorShape">For vector columns, the (channels, height, width) of each vector; null for images.</param>
-/// <param name="PixelScale">Factor from raw values to [0, 1] (1/255 for bytes).</param>
-/// <param name="Mean">Per-channel mean subtracted after scaling.</param>
-/// <param name="Std">Per-channel standard deviation divided by after the mean.</param>
-public sealed record CnnPreprocessing(
-    CnnInputKind InputKind,
-    int Channels,
-    int Height,
-    int Width,
-    (int Channels, int Height, int Width)? VectorShape,
-    float PixelScale,
-    IReadOnlyList<float> Mean,
-    IReadOnlyList<float> Std)
+public sealed record CnnPreprocessing(CnnInputKind InputKind, PixelNormalization Normalization, (int Channels, int Height, int Width)? VectorShape = null)
 {
-    /// <summary>Preprocessing of an image column (MLImage) for <paramref name="model"/>.</summary>
-    /// <param name="model">The network: its channels and design size.</param>
-    /// <param name="imageSize">Height and width; default the model's design size.</param>
-    /// <param name="pixelScale">From bytes to the model's scale: 1/255 for [0, 1], 1 for 0-255 (e.g. <c>DnnFeaturizerResNet18</c>).</param>
-    /// <param name="mean">Per-channel mean after scaling (ImageNet's is 0.485, 0.456, 0.406); default 0.</param>
-    /// <param name="std">Per-channel standard deviation after scaling (ImageNet's is 0.229, 0.224, 0.225); default 1.</param>
-    public static CnnPreprocessing ForImages(MLNetCnn.Zoo.CnnModel model, int? imageSize = null, float pixelScale = 1f / 255f,
+    /// <summary>Preprocessing of an image column (MLImage) for <paramref name="model"/>: the model's own normalisation when it carries one
+    /// (pretrained weights), else bytes scaled to [0, 1] without standardisation; each argument given overrides.</summary>
+    /// <param name="model">The network: its channels, design size and default normalisation.</param>
+    /// <param name="imageSize">Height and width; default the model's.</param>
+    /// <param name="pixelScale">From bytes to the model's scale: 1/255 for [0, 1], 1 for 0-255.</param>
+    /// <param name="mean">Per-channel mean after scaling (ImageNet's is 0.485, 0.456, 0.406).</param>
+    /// <param name="std">Per-channel standard deviation after scaling (ImageNet's is 0.229, 0.224, 0.225).</param>
+    /// <exception cref="ArgumentException">The resulting normalisation is inconsistent (the message lists why).</exception>
+    public static CnnPreprocessing ForImages(CnnModel model, int? imageSize = null, float? pixelScale = null,
         IReadOnlyList<float>? mean = null, IReadOnlyList<float>? std = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var size = imageSize ?? model.DefaultImageSize;
-        var m = mean ?? Enumerable.Repeat(0f, model.InChannels).ToArray();
-        var s = std ?? Enumerable.Repeat(1f, model.InChannels).ToArray();
-        if (m.Count != model.InChannels || s.Count != model.InChannels)
-            throw new ArgumentException($"mean and std need one value per channel ({model.InChannels}); got {m.Count} and {s.Count}.");
-        return new CnnPreprocessing(CnnInputKind.Image, model.InChannels, size, size, null, pixelScale, m, s);
+        var size = imageSize ?? model.DefaultNormalization?.Height ?? model.DefaultImageSize;
+        var baseline = model.DefaultNormalization ?? PixelNormalization.UnitScale(model.InChannels, size, size);
+        var normalization = baseline with
+        {
+            Height = size,
+            Width = size,
+            Scale = pixelScale ?? baseline.Scale,
+            Mean = mean ?? baseline.Mean,
+            Std = std ?? baseline.Std,
+        };
+        return new CnnPreprocessing(CnnInputKind.Image, normalization.Validated());
     }
 
+    /// <summary>Channels the network takes.</summary>
+    public int Channels => Normalization.Channels;
+
+    /// <summary>Network input height.</summary>
+    public int Height => Normalization.Height;
+
+    /// <summary>Network input width.</summary>
+    public int Width => Normalization.Width;
+
+    /// <summary>Factor from raw values to the normalisation's scale (1/255 for bytes to [0, 1]).</summary>
+    public float PixelScale => Normalization.Scale;
+
+    /// <summary>Per-channel mean subtracted after scaling.</summary>
+    public IReadOnlyList<float> Mean => Normalization.Mean;
+
+    /// <summary>Per-channel standard deviation divided by after the mean.</summary>
+    public IReadOnlyList<float> Std => Normalization.Std;
+
     /// <summary>Values per preprocessed image: <c>Channels * Height * Width</c>.</summary>
-    public int Length => Channels * Height * Width;
+    public int Length => Normalization.Length;
 
     /// <summary>Describes the expected column, for error messages.</summary>
     public string ExpectedColumnText => InputKind == CnnInputKind.Image

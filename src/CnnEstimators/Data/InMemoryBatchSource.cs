@@ -27,36 +27,27 @@ internal sealed class InMemoryBatchSource : IBatchSource
     public static InMemoryBatchSource? TryRead(IDataView data, DataViewSchema.Column image, DataViewSchema.Column label,
         CnnPreprocessing preprocessing, bool skipUnreadable, long budgetBytes, CancellationToken cancellation)
     {
-        var isBytes = preprocessing.InputKind == CnnInputKind.Image;
-        var rowBytes = (long)preprocessing.Length * (isBytes ? 1 : 4);
         var known = data.GetRowCount();
+        // One growing buffer, rows read straight into it (no per-row arrays).
+        var pixels = PixelBuffer.Allocate(preprocessing, 1);
+        long rowBytes = pixels.BytesPerRow;
         if (known is long rows && rows * rowBytes > budgetBytes)
             return null;
-        // One growing buffer, rows read straight into it (no per-row arrays).
-        var length = preprocessing.Length;
-        var capacity = (int)Math.Min(known ?? 1024, int.MaxValue / Math.Max(length, 1));
-        var bytes = isBytes ? new byte[(long)Math.Max(capacity, 1) * length] : [];
-        var floats = isBytes ? [] : new float[(long)Math.Max(capacity, 1) * length];
+        pixels.EnsureCapacity((int)Math.Min(known ?? 1024, int.MaxValue / Math.Max(preprocessing.Length, 1)));
         var classes = new List<long>();
         using var reader = new LabeledRowReader(data, image, label, preprocessing, skipUnreadable);
         while (true)
         {
             cancellation.ThrowIfCancellationRequested();
-            var offset = classes.Count * length;
-            if (isBytes && offset + length > bytes.Length) Array.Resize(ref bytes, bytes.Length * 2);
-            if (!isBytes && offset + length > floats.Length) Array.Resize(ref floats, floats.Length * 2);
-            var row = isBytes ? bytes.AsSpan(offset, length) : [];
-            var rowFloats = isBytes ? [] : floats.AsSpan(offset, length);
-            if (!reader.Next(row, rowFloats, out var classIndex))
+            pixels.EnsureCapacity(classes.Count + 1);
+            if (!reader.Next(pixels, classes.Count, out var classIndex))
                 break;
             classes.Add(classIndex);
             if (classes.Count * rowBytes > budgetBytes)
                 return null;
         }
-        var n = classes.Count;
-        var shape = new long[] { n, preprocessing.Channels, preprocessing.Height, preprocessing.Width };
-        var imageTensor = isBytes ? tensor(bytes.AsSpan(0, n * length).ToArray(), shape) : tensor(floats.AsSpan(0, n * length).ToArray(), shape);
-        return new InMemoryBatchSource(imageTensor, tensor(classes.ToArray()), reader.MissingLabels, reader.UnreadableImages);
+        pixels.Count = classes.Count;
+        return new InMemoryBatchSource(pixels.ToTensor(), tensor(classes.ToArray()), reader.MissingLabels, reader.UnreadableImages);
     }
 
     /// <summary>Splits off a random <paramref name="fraction"/> of the rows for validation (copies; this source can be disposed).</summary>

@@ -19,8 +19,14 @@ internal static class InputColumns
         return column;
     }
 
-    /// <summary>The kind of image column: an MLImage, or a float vector (the options must give its shape).</summary>
-    public static CnnInputKind KindOf(DataViewSchema.Column column, (int Channels, int Height, int Width)? vectorShape)
+    /// <summary>The image column and its kind: an MLImage, or a float vector of the given shape (which the options must give).</summary>
+    public static (DataViewSchema.Column Column, CnnInputKind Kind) FindImage(DataViewSchema schema, string name, (int Channels, int Height, int Width)? vectorShape)
+    {
+        var column = Find(schema, name, "image");
+        return (column, KindOf(column, vectorShape));
+    }
+
+    private static CnnInputKind KindOf(DataViewSchema.Column column, (int Channels, int Height, int Width)? vectorShape)
     {
         if (column.Type is ImageDataViewType)
             return CnnInputKind.Image;
@@ -53,7 +59,5 @@ internal static class InputColumns
     }
 
     private static DataViewSchema.Column Find(DataViewSchema schema, string name, string role)
-        => schema.GetColumnOrNull(name) ?? throw new ArgumentException(
-            $"The {role} column '{name}' is not in the data. Columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"))}. " +
-            $"Set the {role} column name in the trainer's options.", nameof(schema));
+        => schema.GetColumnOrNull(name) ?? throw Messages.MissingColumn(role, name, schema, nameof(schema));
 }

@@ -31,14 +31,11 @@ internal sealed class LabeledRowReader : IDisposable
     /// <summary>Rows skipped because their image could not be read.</summary>
     public long UnreadableImages { get; private set; }
 
-    /// <summary>Position of the current row in the data view.</summary>
-    public long Position => cursor.Position;
-
-    /// <summary>Moves to the next usable row and reads it; false at the end.</summary>
-    /// <param name="bytes">Filled for image columns.</param>
-    /// <param name="floats">Filled for vector columns.</param>
+    /// <summary>Moves to the next usable row and reads it into row <paramref name="slot"/> of <paramref name="into"/>; false at the end.</summary>
+    /// <param name="into">The buffer the row's pixels go to.</param>
+    /// <param name="slot">The row of the buffer.</param>
     /// <param name="classIndex">The label as a 0-based class index.</param>
-    public bool Next(Span<byte> bytes, Span<float> floats, out long classIndex)
+    public bool Next(PixelBuffer into, int slot, out long classIndex)
     {
         while (cursor.MoveNext())
         {
@@ -50,10 +47,7 @@ internal sealed class LabeledRowReader : IDisposable
             }
             try
             {
-                if (pixels.StorageType == TorchSharp.torch.ScalarType.Byte)
-                    pixels.ReadBytes(cursor.Position, bytes);
-                else
-                    pixels.ReadFloats(cursor.Position, floats);
+                into.Read(pixels, cursor.Position, slot);
             }
             catch (InvalidDataException) when (skipUnreadable)
             {

@@ -29,9 +29,6 @@ internal sealed class PixelReader
             vectorGetter = row.GetGetter<VBuffer<float>>(column);
     }
 
-    /// <summary>Element type of the buffers this reader fills.</summary>
-    public ScalarType StorageType => preprocessing.InputKind == CnnInputKind.Image ? ScalarType.Byte : ScalarType.Float32;
-
     /// <summary>Reads the current row's image as bytes (image columns).</summary>
     /// <exception cref="InvalidDataException">The image could not be read (missing or corrupt file).</exception>
     public void ReadBytes(long row, Span<byte> destination)

@@ -32,8 +32,8 @@ internal sealed class StreamingBatchSource : IBatchSource
         var classes = new HashSet<long>();
         long count = 0;
         using var reader = new LabeledRowReader(data, image, label, preprocessing, skipUnreadable);
-        var (bytes, floats) = Buffers();
-        while (reader.Next(bytes, floats, out var classIndex))
+        var row = PixelBuffer.Allocate(preprocessing, 1);
+        while (reader.Next(row, 0, out var classIndex))
         {
             cancellation.ThrowIfCancellationRequested();
             classes.Add(classIndex);
@@ -49,10 +49,6 @@ internal sealed class StreamingBatchSource : IBatchSource
     public IReadOnlyCollection<long> Classes { get; }
     public long SkippedMissingLabels { get; }
     public long SkippedUnreadableImages { get; }
-
-    private (byte[] Bytes, float[] Floats) Buffers() => preprocessing.InputKind == CnnInputKind.Image
-        ? (new byte[preprocessing.Length], [])
-        : ([], new float[preprocessing.Length]);
 
     public IEnumerable<RawBatch> Batches(int batchSize, Generator? generator)
     {
@@ -80,21 +76,21 @@ internal sealed class StreamingBatchSource : IBatchSource
         try
         {
             using var reader = new LabeledRowReader(data, image, label, preprocessing, skipUnreadable);
-            var pending = new List<(byte[] Bytes, float[] Floats, long Label)>();
+            var pending = new List<(PixelBuffer Row, long Label)>();
             var capacity = shuffle is null ? batchSize : Math.Max(shuffleBufferRows, batchSize);
             var exhausted = false;
             while (!stop.IsCancellationRequested)
             {
                 while (!exhausted && pending.Count < capacity)
                 {
-                    var (bytes, floats) = Buffers();
-                    if (reader.Next(bytes, floats, out var classIndex)) pending.Add((bytes, floats, classIndex));
+                    var row = PixelBuffer.Allocate(preprocessing, 1);
+                    if (reader.Next(row, 0, out var classIndex)) pending.Add((row, classIndex));
                     else exhausted = true;
                 }
                 if (pending.Count == 0)
                     break;
                 var take = Math.Min(batchSize, pending.Count);
-                List<(byte[] Bytes, float[] Floats, long Label)> chosen;
+                List<(PixelBuffer Row, long Label)> chosen;
                 if (shuffle is null)
                 {
                     chosen = pending.GetRange(0, take);
@@ -123,13 +119,12 @@ internal sealed class StreamingBatchSource : IBatchSource
         }
     }
 
-    private RawBatch ToBatch(List<(byte[] Bytes, float[] Floats, long Label)> rows)
+    private RawBatch ToBatch(List<(PixelBuffer Row, long Label)> rows)
     {
-        var shape = new long[] { rows.Count, preprocessing.Channels, preprocessing.Height, preprocessing.Width };
-        var images = preprocessing.InputKind == CnnInputKind.Image
-            ? tensor(rows.SelectMany(r => r.Bytes).ToArray(), shape)
-            : tensor(rows.SelectMany(r => r.Floats).ToArray(), shape);
-        return new RawBatch(images, tensor(rows.Select(r => r.Label).ToArray()));
+        var batch = PixelBuffer.Allocate(preprocessing, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+            rows[i].Row.CopyRow(0, batch, i);
+        return new RawBatch(batch.ToTensor(), tensor(rows.Select(r => r.Label).ToArray()));
     }
 
     public (float[] Mean, float[] Std) ChannelStatistics(float pixelScale, int maxRows)

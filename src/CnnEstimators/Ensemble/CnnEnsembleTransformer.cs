@@ -1,25 +1,11 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNetCnn.Data;
+using MLNetCnn.Ensemble;
 using MLNetCnn.Persistence;
-using MLNetCnn.Zoo;
 using MLNetCnn.Scoring;
 using static TorchSharp.torch;
 
 namespace MLNetCnn;
-
-/// <summary>How an ensemble combines its members' class probabilities.</summary>
-public enum CnnEnsembleCombination
-{
-    /// <summary>The mean of the probabilities (AlexNet's ensemble).</summary>
-    Mean,
-
-    /// <summary>The normalised geometric mean: members must agree for a class to score high.</summary>
-    GeometricMean,
-
-    /// <summary>The share of members whose top class it is (ties go to the lower key).</summary>
-    MajorityVote,
-}
 
 /// <summary>
 /// Averages several trained CNN classifiers — the lecture's "train several models and average them" — into one
@@ -29,11 +15,11 @@ public enum CnnEnsembleCombination
 public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
 {
     internal CnnEnsembleTransformer(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination)
+        : base(new BatchScoring(members[0].ImageColumnName, members[0].Preprocessing, members[0].BatchSize,
+            members.All(m => m.SkipUnreadableImages), members[0].Outputs, new Combined(members, combination)))
     {
         Members = members;
         Combination = combination;
-        var first = members[0];
-        Columns = first.Columns;
     }
 
     /// <summary>The members, in order.</summary>
@@ -42,59 +28,32 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
     /// <summary>How probabilities are combined.</summary>
     public CnnEnsembleCombination Combination { get; }
 
-    internal ScoreColumns Columns { get; }
-
-    /// <inheritdoc />
-    public override string ImageColumnName => Members[0].ImageColumnName;
-
-    /// <inheritdoc />
-    public override CnnPreprocessing Preprocessing => Members[0].Preprocessing;
-
-    /// <inheritdoc />
-    public override int BatchSize => Members[0].BatchSize;
-
-    /// <inheritdoc />
-    public override bool SkipUnreadableImages => Members.All(m => m.SkipUnreadableImages);
-
-    private protected override int RowWidth => Columns.Classes;
-
-    private protected override int AddedColumnCount => 2;
-
-    private protected override DataViewSchema AddColumns(DataViewSchema input) => Columns.OutputSchema(input);
-
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
     {
-        var combination = Combination switch
-        {
-            CnnEnsembleCombination.GeometricMean => OnnxEnsembleCombination.GeometricMean,
-            CnnEnsembleCombination.MajorityVote => OnnxEnsembleCombination.MajorityVote,
-            _ => OnnxEnsembleCombination.Mean,
-        };
-        return NativeScoringChain.BuildEnsemble(ml, Members, combination, ImageColumnName, Columns, onnxPath);
+        var outputs = Members[0].Outputs;
+        return NativeScoringChain.Classifier(ml, EnsembleOnnx.Export(Members, Combination, outputs.ScoreName), Preprocessing, ImageColumnName, outputs, onnxPath);
     }
 
-    private protected override void BeginScoring()
+    // Each member scores the batch with its own engine; the probabilities are combined on the CPU.
+    private sealed class Combined(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination) : IBatchComputation
     {
-        foreach (var member in Members)
-            member.Runner.BeginScoring();
-    }
-
-    private protected override float[] Compute(PixelBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        var probabilities = stack(Members.Select(m => tensor(m.Runner.Run(batch), [batch.Count, Columns.Classes])).ToArray());  // M x N x K
-        var combined = Combination switch
+        public void BeginScoring()
         {
-            CnnEnsembleCombination.GeometricMean => Normalised(probabilities.clamp_min(1e-30f).log().mean([0]).exp()),
-            CnnEnsembleCombination.MajorityVote => nn.functional.one_hot(probabilities.argmax(2), Columns.Classes).to_type(ScalarType.Float32).mean([0]),
-            _ => probabilities.mean([0]),
-        };
-        return combined.contiguous().data<float>().ToArray();
+            foreach (var member in members)
+                member.Runner.BeginScoring();
+        }
+
+        public float[] Run(PixelBuffer batch)
+        {
+            using var scope = NewDisposeScope();
+            var classes = members[0].Outputs.Classes;
+            var probabilities = stack(members.Select(m => tensor(m.Runner.Run(batch), [batch.Count, classes])).ToArray());  // M x N x K
+            return EnsembleCombiner.Combine(probabilities, combination).contiguous().data<float>().ToArray();
+        }
+
+        // The members belong to the caller.
+        public void Dispose()
+        {
+        }
     }
-
-    private static Tensor Normalised(Tensor scores) => scores / scores.sum(1, keepdim: true);
-
-    private protected override ValueGetter<TValue> Getter<TValue>(int addedColumn, ScoreGetters.Probabilities current) => addedColumn == 0
-        ? ScoreGetters.Score<TValue>(current, Columns)
-        : ScoreGetters.PredictedLabel<TValue>(current, Columns);
 }

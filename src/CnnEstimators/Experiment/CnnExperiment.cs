@@ -45,13 +45,16 @@ public sealed class CnnExperiment
 
     private CnnRunResult Run(string architecture, IDataView train, IDataView validation)
     {
-        var options = settings.TrainerOptions?.Invoke() ?? new CnnTrainerOptions { Epochs = settings.Epochs };
-        options.Architecture = architecture;
-        options.LabelColumnName = settings.LabelColumnName;
         var clock = Stopwatch.StartNew();
         CnnClassifierTransformer? model = null;
         try
         {
+            var options = settings.TrainerOptions?.Invoke(architecture) ?? new CnnTrainerOptions { Architecture = architecture, Epochs = settings.Epochs };
+            if (options.Architecture != architecture || options.Model is not null)
+                throw new ArgumentException(
+                    $"TrainerOptions, asked for '{architecture}', returned options for '{options.Model?.Architecture ?? options.Architecture}'; " +
+                    "build the options for the architecture it is given (Architecture = that name, Model unset).");
+            options.LabelColumnName = settings.LabelColumnName;
             model = context.MulticlassClassification.Trainers.Cnn(options).Fit(train);
             var trainTime = clock.Elapsed;
             var metrics = context.MulticlassClassification.Evaluate(model.Transform(validation), settings.LabelColumnName);

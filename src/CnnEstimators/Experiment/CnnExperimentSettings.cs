@@ -17,10 +17,11 @@ public sealed class CnnExperimentSettings
     public IReadOnlyList<string> Architectures { get; set; } = ["resnet20", "resnet32", "plain20"];
 
     /// <summary>
-    /// The trainer options of every run (a fresh object per run; <see cref="CnnTrainerOptions.Architecture"/> is set
-    /// to the candidate). Default: <see cref="Epochs"/> epochs of the trainer's defaults.
+    /// The trainer options of each run, built for the candidate architecture it is given (a fresh object per run, with
+    /// <see cref="CnnTrainerOptions.Architecture"/> set to that candidate; a run whose options name another fails and is recorded).
+    /// Default: <see cref="Epochs"/> epochs of the trainer's defaults.
     /// </summary>
-    public Func<CnnTrainerOptions>? TrainerOptions { get; set; }
+    public Func<string, CnnTrainerOptions>? TrainerOptions { get; set; }
 
     /// <summary>Epochs per run when <see cref="TrainerOptions"/> is not given.</summary>
     public int Epochs { get; set; } = 5;

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
 using MLNetCnn.Zoo;
@@ -20,6 +21,7 @@ namespace MLNetCnn;
 /// </remarks>
 public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer>
 {
+    private readonly IHost host;
     private readonly CnnModel model;
     private readonly CnnPreprocessing preprocessing;
     private readonly string outputColumnName;
@@ -28,9 +30,10 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
     private readonly int batchSize;
     private readonly CnnInferenceEngine engine;
 
-    internal CnnFeaturizerEstimator(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string inputColumnName, string? layerName, int batchSize,
-        CnnInferenceEngine engine)
+    internal CnnFeaturizerEstimator(IHostEnvironment environment, CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string inputColumnName,
+        string? layerName, int batchSize, CnnInferenceEngine engine)
     {
+        host = environment.Register(nameof(CnnFeaturizerEstimator));
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
@@ -53,7 +56,9 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         InputColumns.CheckImage(input.Schema, inputColumnName, preprocessing);
-        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, skipUnreadableImages: false, engine);
+        Log(
+            $"Featurizing '{inputColumnName}' with {model.Architecture} ({layerName ?? "pre-logits features"}) at {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width}.");
+        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
     }
 
     /// <inheritdoc />
@@ -61,8 +66,15 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         if (!inputSchema.Any(c => c.Name == inputColumnName))
-            throw new ArgumentException($"The image column '{inputColumnName}' is not in the data. Columns: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.", nameof(inputSchema));
+            throw Messages.MissingColumn("image", inputColumnName, inputSchema.Select(c => c.Name), nameof(inputSchema));
         var output = MLNetInternals.NewColumn(outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, null);
         return new SchemaShape(inputSchema.Where(c => c.Name != outputColumnName).Append(output));
+    }
+
+    // Through the context's log, as ML.NET's own components report (mlContext.Log).
+    private void Log(string message)
+    {
+        using var channel = host.Start(nameof(Log));
+        channel.Info(MessageSensitivity.None, message);
     }
 }

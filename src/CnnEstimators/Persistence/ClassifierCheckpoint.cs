@@ -1,7 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 using TorchSharp;
@@ -19,42 +17,40 @@ internal static class ClassifierCheckpoint
     private const string ConfigEntry = "classifier.json";
     private const int FormatVersion = 1;
 
+    /// <summary>What a checkpoint holds: everything a classifier transformer is made of.</summary>
+    public sealed record Contents(
+        CnnModel Model, CnnPreprocessing Preprocessing, string ImageColumnName, ClassifierOutputs Outputs, int BatchSize,
+        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History);
+
     private sealed record Config(
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History);
 
-    public static void Save(CnnClassifierTransformer transformer, string path)
+    /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
+    public static void Save(string path, Contents contents)
     {
-        var p = transformer.Preprocessing;
-        var names = default(VBuffer<ReadOnlyMemory<char>>);
-        if (transformer.Columns.LabelAnnotations.Schema.GetColumnOrNull(ScoreColumns.KeyValues) is not { Type: VectorDataViewType { ItemType: TextDataViewType } })
-            throw new NotSupportedException("The checkpoint format stores text label values; this label key has none.");
-        transformer.Columns.LabelAnnotations.GetValue(ScoreColumns.KeyValues, ref names);
-        var config = new Config(FormatVersion, transformer.Model.Architecture, transformer.Model.NumClasses, transformer.Model.InChannels,
+        var (model, p, outputs) = (contents.Model, contents.Preprocessing, contents.Outputs);
+        if (CnnZoo.RebuildProblem(model) is string problem)
+            throw new NotSupportedException($"Cannot save a checkpoint that could not be loaded: {problem}.");
+        var labels = outputs.TextLabelValues() ?? throw Messages.LabelValuesNotText("The checkpoint format", outputs.LabelValuesDescription);
+        var config = new Config(FormatVersion, model.Architecture, model.NumClasses, model.InChannels,
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
-            transformer.ImageColumnName, transformer.ScoreColumnName, transformer.PredictedLabelColumnName,
-            names.DenseValues().Select(n => n.ToString()).ToArray(), transformer.BatchSize, transformer.SkipUnreadableImages, transformer.History.ToList());
-
-        var temporary = path + ".tmp";
-        try
+            contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
+            contents.History.ToList());
+        AtomicFile.Write(path, stream =>
         {
-            using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Create))
-            {
-                using (var weights = zip.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
-                    transformer.Model.save(weights);
-                using (var json = zip.CreateEntry(ConfigEntry).Open())
-                    JsonSerializer.Serialize(json, config);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
+            using (var weights = zip.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
+                model.save(weights);
+            using (var json = zip.CreateEntry(ConfigEntry).Open())
+                JsonSerializer.Serialize(json, config);
+        });
     }
 
-    public static CnnClassifierTransformer Load(string path, string device)
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a classifier checkpoint, is corrupt, or names an architecture that is not registered.</exception>
+    public static Contents Load(string path, string device)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Classifier file '{path}' does not exist.", path);
@@ -67,6 +63,9 @@ internal static class ClassifierCheckpoint
                 config = JsonSerializer.Deserialize<Config>(json) ?? throw Corrupt(path, "empty configuration");
             if (config.Version != FormatVersion)
                 throw Corrupt(path, $"format version {config.Version}; this MLNetCnn reads version {FormatVersion}");
+            if (!CnnZoo.IsRegistered(config.Architecture))
+                throw new InvalidDataException(
+                    $"'{path}': architecture '{config.Architecture}' is not registered; register it with CnnZoo.Register before loading.");
             model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels);
             using var buffer = new MemoryStream();
             using (var weights = Entry(zip, path, WeightsEntry).Open())
@@ -79,23 +78,11 @@ internal static class ClassifierCheckpoint
             throw e is InvalidDataException { Message: var m } && m.Contains(path) ? e : Corrupt(path, e.Message);
         }
 
-        var preprocessing = new CnnPreprocessing(config.InputKind, config.Channels, config.Height, config.Width,
-            config.VectorShape is [var c, var h, var w] ? (c, h, w) : null, config.PixelScale, config.Mean, config.Std);
-        var columns = new ScoreColumns(config.ScoreColumnName, config.PredictedLabelColumnName,
-            new KeyDataViewType(typeof(uint), config.LabelValues.Length), LabelValueAnnotations(config.LabelValues));
-        var target = DeviceSelection.Resolve(device);
-        model.to(target);
-        return new CnnClassifierTransformer(model, preprocessing, config.ImageColumnName, columns, config.BatchSize,
-            config.SkipUnreadableImages, CnnInferenceEngine.Auto, config.History);
-    }
-
-    private static DataViewSchema.Annotations LabelValueAnnotations(string[] values)
-    {
-        var builder = new DataViewSchema.Annotations.Builder();
-        ValueGetter<VBuffer<ReadOnlyMemory<char>>> getter = (ref VBuffer<ReadOnlyMemory<char>> dst) =>
-            dst = new VBuffer<ReadOnlyMemory<char>>(values.Length, values.Select(v => v.AsMemory()).ToArray());
-        builder.Add(ScoreColumns.KeyValues, new VectorDataViewType(TextDataViewType.Instance, values.Length), getter);
-        return builder.ToAnnotations();
+        var normalization = new PixelNormalization(config.Channels, config.Height, config.Width, config.PixelScale, config.Mean, config.Std);
+        var preprocessing = new CnnPreprocessing(config.InputKind, normalization, config.VectorShape is [var c, var h, var w] ? (c, h, w) : null);
+        var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
+        model.to(DeviceSelection.Resolve(device));
+        return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History);
     }
 
     private static ZipArchiveEntry Entry(ZipArchive zip, string path, string name)

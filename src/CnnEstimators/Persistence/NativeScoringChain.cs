@@ -18,68 +18,62 @@ internal static class NativeScoringChain
 {
     private const string Resized = "__cnn_resized";
     private const string Grey = "__cnn_grey";
-    private const string Pixels = "__cnn_pixels";
-    private const string Index = "__cnn_index";
     private const string IndexHash = "__cnn_index_hash";
 
-    public static ITransformer Build(MLContext ml, CnnModel model, CnnPreprocessing preprocessing, string imageColumn,
-        ScoreColumns columns, string onnxPath)
+    /// <summary>The chain's pixel column: the input of the ONNX graph (one image, <c>C x H x W</c> floats).</summary>
+    public const string Pixels = "__cnn_pixels";
+
+    /// <summary>The graph's one-element arg-max output, mapped to PredictedLabel by the chain.</summary>
+    public const string Index = "__cnn_index";
+
+    /// <summary>A classifier's ONNX graph for the chain: one image in (<see cref="Pixels"/>), softmax scores and the arg-max <see cref="Index"/> out.</summary>
+    public static byte[] ClassifierGraph(CnnModel model, CnnPreprocessing preprocessing, string scoreName)
     {
         var p = preprocessing;
-        File.WriteAllBytes(onnxPath, model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+        return model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             Batched = false,
             InputName = Pixels,
-            OutputName = columns.ScoreName,
+            OutputName = scoreName,
             Softmax = true,
             ArgMaxOutputName = Index,
-            Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
-        }));
-        return Classifier(ml, p, imageColumn, columns, onnxPath);
+            Normalization = p.Normalization,
+        });
     }
 
-    /// <summary>An ensemble's chain: pixels, one ONNX graph holding every member and their combination, the key map.</summary>
-    public static ITransformer BuildEnsemble(MLContext ml, IReadOnlyList<CnnClassifierTransformer> members, OnnxEnsembleCombination combination,
-        string imageColumn, ScoreColumns columns, string onnxPath)
+    /// <summary>A classifier's chain around its ONNX graph (<see cref="ClassifierGraph"/>, or an ensemble's): pixels, the graph, the key map.</summary>
+    public static ITransformer Classifier(MLContext ml, byte[] onnx, CnnPreprocessing p, string imageColumn, ClassifierOutputs outputs, string onnxPath)
     {
-        var p = members[0].Preprocessing;
-        File.WriteAllBytes(onnxPath, CnnModel.EnsembleToOnnx(
-            members.Select(m => m.Model).ToList(),
-            members.Select(m => (m.Preprocessing.PixelScale, m.Preprocessing.Mean.ToArray(), m.Preprocessing.Std.ToArray())).ToList(),
-            p.Channels, p.Height, p.Width, combination, Pixels, columns.ScoreName, Index));
-        return Classifier(ml, p, imageColumn, columns, onnxPath);
-    }
-
-    private static ITransformer Classifier(MLContext ml, CnnPreprocessing p, string imageColumn, ScoreColumns columns, string onnxPath)
-    {
+        var predictedKey = PredictedKey(ml, outputs);
+        File.WriteAllBytes(onnxPath, onnx);
         var chain = PixelSteps(ml, p, imageColumn)
-            .Append(ml.Transforms.ApplyOnnxModel([columns.ScoreName, Index], [Pixels], onnxPath))
-            .Append(PredictedKey(ml, columns))
-            .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image
-                ? (p.Channels == 1 ? [Resized, Grey, Pixels, Index, IndexHash] : [Resized, Pixels, Index, IndexHash])
-                : [Pixels, Index, IndexHash]));
+            .Append(ml.Transforms.ApplyOnnxModel([outputs.ScoreName, Index], [Pixels], onnxPath))
+            .Append(predictedKey)
+            .Append(ml.Transforms.DropColumns([.. IntermediateColumns(p), Index, IndexHash]));
         return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
     }
 
     /// <summary>The featurizer's chain: pixels, then the network's feature graph.</summary>
-    public static ITransformer BuildFeaturizer(MLContext ml, CnnModel model, CnnPreprocessing preprocessing, string imageColumn, string outputColumn, string onnxPath)
+    public static ITransformer Featurizer(MLContext ml, CnnModel model, CnnPreprocessing p, string imageColumn, string outputColumn, string onnxPath)
     {
-        var p = preprocessing;
         File.WriteAllBytes(onnxPath, model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             Batched = false,
             InputName = Pixels,
             OutputName = outputColumn,
             Features = true,
-            Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
+            Normalization = p.Normalization,
         }));
         var chain = PixelSteps(ml, p, imageColumn)
             .Append(ml.Transforms.ApplyOnnxModel([outputColumn], [Pixels], onnxPath))
-            .Append(ml.Transforms.DropColumns(p.InputKind == CnnInputKind.Image
-                ? (p.Channels == 1 ? [Resized, Grey, Pixels] : [Resized, Pixels])
-                : [Pixels]));
+            .Append(ml.Transforms.DropColumns(IntermediateColumns(p)));
         return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
     }
+
+    // The pixel steps' columns, dropped at the end of the chain.
+    private static string[] IntermediateColumns(CnnPreprocessing p) => p.InputKind == CnnInputKind.Image
+        ? (p.Channels == 1 ? [Resized, Grey, Pixels] : [Resized, Pixels])
+        : [Pixels];
 
     // The chain is fitted to a schema holding just the image column, as the trained network reads it.
     private static DataViewSchema InputSchema(string imageColumn, CnnPreprocessing p)
@@ -113,21 +107,16 @@ internal static class NativeScoringChain
     // Class index -> a key with the label's values, in the label's order. ApplyOnnxModel gives the index as a
     // one-element vector, and ML.NET has no public vector-to-scalar transform but hashing with Combine; the hash
     // of each index is computed here by the same transform, then mapped to the label's value as a key.
-    private static IEstimator<ITransformer> PredictedKey(MLContext ml, ScoreColumns columns)
+    private static IEstimator<ITransformer> PredictedKey(MLContext ml, ClassifierOutputs columns)
     {
-        var keyValues = columns.LabelAnnotations.Schema.GetColumnOrNull(ScoreColumns.KeyValues)
-            ?? throw new NotSupportedException($"Saving needs the label's key values; the label key of {columns.Classes} classes has none.");
-        if (keyValues.Type is not VectorDataViewType { ItemType: TextDataViewType })
-            throw new NotSupportedException($"Saving supports text labels (keys made by MapValueToKey over strings); this label's values are {keyValues.Type}.");
-        var names = default(VBuffer<ReadOnlyMemory<char>>);
-        columns.LabelAnnotations.GetValue(ScoreColumns.KeyValues, ref names);
+        var names = columns.TextLabelValues() ?? throw Messages.LabelValuesNotText("Saving with mlContext.Model.Save", columns.LabelValuesDescription);
 
         var hash = ml.Transforms.Conversion.Hash(new HashingEstimator.ColumnOptions(IndexHash, Index, numberOfBits: 31, combine: true));
         var indices = ml.Data.LoadFromEnumerable(Enumerable.Range(0, columns.Classes).Select(i => new IndexRow { Index = [i] }));
         var codes = hash.Fit(indices).Transform(indices).GetColumn<uint>(IndexHash).ToArray();
         if (codes.Distinct().Count() != codes.Length)
             throw new NotSupportedException($"The class indices of {columns.Classes} classes collide when hashed; this model cannot be saved as an ML.NET chain.");
-        var lookup = names.DenseValues().Select((name, i) => new KeyValuePair<uint, string>(codes[i], name.ToString())).ToList();
+        var lookup = names.Select((name, i) => new KeyValuePair<uint, string>(codes[i], name)).ToList();
         return hash.Append(ml.Transforms.Conversion.MapValue(columns.PredictedLabelName, lookup, IndexHash, treatValuesAsKeyType: true));
     }
 

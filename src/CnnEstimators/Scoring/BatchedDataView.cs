@@ -7,9 +7,9 @@ namespace MLNetCnn.Scoring;
 /// The lazy output of a CNN transformer: the input's columns plus the added ones, computed in batches only
 /// when a cursor asks for them.
 /// </summary>
-internal sealed class BatchedDataView(IDataView input, IBatchOutputs outputs) : IDataView
+internal sealed class BatchedDataView(IDataView input, BatchScoring scoring) : IDataView
 {
-    public DataViewSchema Schema { get; } = outputs.OutputSchema(input.Schema);
+    public DataViewSchema Schema { get; } = scoring.Outputs.OutputSchema(input.Schema);
 
     private int FirstAdded => input.Schema.Count;
 
@@ -22,15 +22,15 @@ internal sealed class BatchedDataView(IDataView input, IBatchOutputs outputs) : 
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         var inputCount = input.Schema.Count;
         var inputColumns = input.Schema.Where(c => needed.Contains(c.Index)).ToList();
-        var rows = needed.Any(i => i >= inputCount) ? new BatchedRows(input, outputs) : null;
-        return new Cursor(this, input.GetRowCursor(inputColumns), rows, needed, outputs);
+        var rows = needed.Any(i => i >= inputCount) ? new BatchedRows(input, scoring) : null;
+        return new Cursor(this, input.GetRowCursor(inputColumns), rows, needed, scoring.Outputs);
     }
 
     // One cursor: the batching inside it is where the parallelism is.
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
         => [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(BatchedDataView view, DataViewRowCursor inputCursor, BatchedRows? rows, HashSet<int> active, IBatchOutputs outputs)
+    private sealed class Cursor(BatchedDataView view, DataViewRowCursor inputCursor, BatchedRows? rows, HashSet<int> active, BatchOutputs outputs)
         : DataViewRowCursor
     {
         private readonly int firstAdded = view.FirstAdded;

@@ -5,44 +5,44 @@ using MLNetCnn.Data;
 namespace MLNetCnn.Scoring;
 
 /// <summary>Row-at-a-time computation for prediction engines: each row is one forward pass (batch of one).</summary>
-internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inputSchema) : IRowToRowMapper
+internal sealed class BatchedRowMapper(BatchScoring scoring, DataViewSchema inputSchema) : IRowToRowMapper
 {
     public DataViewSchema InputSchema { get; } = inputSchema;
 
-    public DataViewSchema OutputSchema { get; } = outputs.OutputSchema(inputSchema);
+    public DataViewSchema OutputSchema { get; } = scoring.Outputs.OutputSchema(inputSchema);
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
         var scored = dependingColumns.Any(c => c.Index >= InputSchema.Count);
         var passThrough = dependingColumns.Where(c => c.Index < InputSchema.Count).Select(c => InputSchema[c.Index]);
-        return scored ? passThrough.Append(InputSchema[outputs.ImageColumnName]).Distinct() : passThrough;
+        return scored ? passThrough.Append(InputSchema[scoring.ImageColumnName]).Distinct() : passThrough;
     }
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
-        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet(), outputs);
+        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet(), scoring);
 
     private sealed class MappedRow : DataViewRow
     {
         private readonly BatchedRowMapper mapper;
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
-        private readonly IBatchOutputs outputs;
+        private readonly BatchScoring scoring;
         private readonly PixelReader? pixels;
-        private readonly PixelBatch row;   // a batch of one, its buffer reused for every row
+        private readonly PixelBuffer? row;   // a batch of one, reused for every row
         private long computedPosition = -1;
         private float[] values = [];
 
-        public MappedRow(BatchedRowMapper mapper, DataViewRow input, HashSet<int> active, IBatchOutputs outputs)
+        public MappedRow(BatchedRowMapper mapper, DataViewRow input, HashSet<int> active, BatchScoring scoring)
         {
             this.mapper = mapper;
             this.input = input;
             this.active = active;
-            this.outputs = outputs;
+            this.scoring = scoring;
             if (active.Any(i => i >= mapper.InputSchema.Count))
             {
-                pixels = new PixelReader(input, input.Schema[outputs.ImageColumnName], outputs.Preprocessing);
-                row = PixelBatch.Allocate(outputs.Preprocessing, 1);
-                outputs.BeginScoring();
+                pixels = new PixelReader(input, input.Schema[scoring.ImageColumnName], scoring.Preprocessing);
+                row = PixelBuffer.Allocate(scoring.Preprocessing, 1);
+                scoring.Computation.BeginScoring();
             }
         }
 
@@ -57,7 +57,7 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
             var inputCount = mapper.InputSchema.Count;
             if (column.Index < inputCount)
                 return input.GetGetter<TValue>(input.Schema[column.Index]);
-            return outputs.Getter<TValue>(column.Index - inputCount, Current);
+            return scoring.Outputs.Getter<TValue>(column.Index - inputCount, Current);
         }
 
         private ReadOnlySpan<float> Current()
@@ -72,9 +72,8 @@ internal sealed class BatchedRowMapper(IBatchOutputs outputs, DataViewSchema inp
 
         private float[] Compute()
         {
-            if (row.IsBytes) pixels!.ReadBytes(input.Position, row.Bytes);
-            else pixels!.ReadFloats(input.Position, row.Floats);
-            return outputs.Compute(row);
+            row!.Read(pixels!, input.Position, 0);
+            return scoring.Computation.Run(row);
         }
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Data;
-using static TorchSharp.torch;
+using MLNetCnn.Scoring;
 
 namespace MLNetCnn;
 
@@ -10,40 +10,41 @@ namespace MLNetCnn;
 /// through a lazy data view (or one row at a time for prediction engines), and saves itself as a chain of
 /// ML.NET's own transformers.
 /// </summary>
-public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutputs
+public abstract class CnnBatchedTransformer : ITransformer
 {
-    private protected CnnBatchedTransformer()
-    {
-    }
+    private protected CnnBatchedTransformer(BatchScoring scoring) => Scoring = scoring;
 
     /// <summary>The image column read.</summary>
-    public abstract string ImageColumnName { get; }
+    public string ImageColumnName => Scoring.ImageColumnName;
 
     /// <summary>How rows become network input.</summary>
-    public abstract CnnPreprocessing Preprocessing { get; }
+    public CnnPreprocessing Preprocessing => Scoring.Preprocessing;
 
     /// <summary>Rows per forward pass.</summary>
-    public abstract int BatchSize { get; }
+    public int BatchSize => Scoring.BatchSize;
 
     /// <summary>Whether rows whose image cannot be read give NaN values instead of failing.</summary>
-    public abstract bool SkipUnreadableImages { get; }
+    public bool SkipUnreadableImages => Scoring.SkipUnreadableImages;
 
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
+
+    /// <summary>What is read, computed and added; the data view, its cursor and the row mapper work from it.</summary>
+    private protected BatchScoring Scoring { get; }
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
-        return AddColumns(inputSchema);
+        return Scoring.Outputs.OutputSchema(inputSchema);
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         GetOutputSchema(inputSchema);
-        return new Scoring.BatchedRowMapper(this, inputSchema);
+        return new BatchedRowMapper(Scoring, inputSchema);
     }
 
     /// <inheritdoc />
@@ -51,7 +52,7 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
-        return new Scoring.BatchedDataView(input, this);
+        return new BatchedDataView(input, Scoring);
     }
 
     /// <summary>
@@ -61,6 +62,7 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
     /// <exception cref="NotSupportedException">What cannot be expressed that way (the message says what).</exception>
     public void Save(ModelSaveContext ctx)
     {
+        // ApplyOnnxModel reads its file again when the chain is saved, so the file lives until then.
         var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -72,31 +74,6 @@ public abstract class CnnBatchedTransformer : ITransformer, Scoring.IBatchOutput
         }
     }
 
-    /// <summary>The ML.NET chain this transformer saves as; the ONNX model goes to <paramref name="onnxPath"/> while it is fitted.</summary>
+    /// <summary>The ML.NET chain this transformer saves as; the ONNX model goes to <paramref name="onnxPath"/> while it is fitted and saved.</summary>
     private protected abstract ITransformer SavedChain(MLContext ml, string onnxPath);
-
-    /// <summary>The input schema with the columns this transformer adds.</summary>
-    private protected abstract DataViewSchema AddColumns(DataViewSchema input);
-
-    /// <summary>Values one forward pass gives per row.</summary>
-    private protected abstract int RowWidth { get; }
-
-    /// <summary>Number of columns added.</summary>
-    private protected abstract int AddedColumnCount { get; }
-
-    /// <summary>A cursor or prediction engine starts scoring.</summary>
-    private protected abstract void BeginScoring();
-
-    /// <summary>Row-major values for a batch of raw images.</summary>
-    private protected abstract float[] Compute(Scoring.PixelBatch batch);
-
-    /// <summary>The getter of added column <paramref name="addedColumn"/> over the current row's values.</summary>
-    private protected abstract ValueGetter<TValue> Getter<TValue>(int addedColumn, Scoring.ScoreGetters.Probabilities current);
-
-    int Scoring.IBatchOutputs.ValuesPerRow => RowWidth;
-    int Scoring.IBatchOutputs.AddedColumns => AddedColumnCount;
-    DataViewSchema Scoring.IBatchOutputs.OutputSchema(DataViewSchema input) => AddColumns(input);
-    void Scoring.IBatchOutputs.BeginScoring() => BeginScoring();
-    float[] Scoring.IBatchOutputs.Compute(Scoring.PixelBatch batch) => Compute(batch);
-    ValueGetter<TValue> Scoring.IBatchOutputs.Getter<TValue>(int addedColumn, Scoring.ScoreGetters.Probabilities current) => Getter<TValue>(addedColumn, current);
 }

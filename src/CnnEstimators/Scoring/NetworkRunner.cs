@@ -1,6 +1,6 @@
+using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MLNetCnn.Scoring;
 
@@ -15,32 +15,27 @@ internal enum NetworkOutput
 }
 
 /// <summary>
-/// Runs a network over batches of raw images (<c>N x C x H x W</c> bytes or floats, before the model's preprocessing)
-/// to row-major <c>N x Width</c> values.
+/// Runs one network over batches of raw images (<c>N x C x H x W</c> bytes or floats, before the model's normalisation)
+/// to row-major <c>N x width</c> values.
 /// </summary>
-internal abstract class NetworkRunner : IDisposable
+internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preprocessing) : IBatchComputation
 {
-    protected NetworkRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
-    {
-        Model = model;
-        Preprocessing = preprocessing;
-        Output = output;
-    }
+    protected CnnModel Model { get; } = model;
 
-    protected CnnModel Model { get; }
+    protected CnnPreprocessing Preprocessing { get; } = preprocessing;
 
-    protected CnnPreprocessing Preprocessing { get; }
-
-    protected NetworkOutput Output { get; }
-
-    /// <summary>Values per row.</summary>
-    public int Width => Output == NetworkOutput.Probabilities ? Model.NumClasses : Model.NumFeatures;
-
-    /// <summary>Picks the engine: <see cref="CnnInferenceEngine.Auto"/> is ONNX Runtime for a model on the CPU, TorchSharp on CUDA.</summary>
+    /// <summary>
+    /// Picks the engine: <see cref="CnnInferenceEngine.Auto"/> is ONNX Runtime for a model on the CPU that exports to ONNX, and
+    /// TorchSharp otherwise (CUDA, or a model class of the user's own).
+    /// </summary>
+    /// <exception cref="NotSupportedException">ONNX Runtime was asked for a model that has no ONNX export.</exception>
     public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine)
     {
+        if (engine == CnnInferenceEngine.OnnxRuntime && !model.CanExportOnnx)
+            throw new NotSupportedException(
+                $"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so ONNX Runtime cannot run it; use CnnInferenceEngine.Auto or TorchSharp.");
         var onCpu = model.parameters().First().device_type == DeviceType.CPU;
-        return engine == CnnInferenceEngine.OnnxRuntime || (engine == CnnInferenceEngine.Auto && onCpu)
+        return engine == CnnInferenceEngine.OnnxRuntime || (engine == CnnInferenceEngine.Auto && onCpu && model.CanExportOnnx)
             ? new OnnxRuntimeRunner(model, preprocessing, output)
             : new TorchSharpRunner(model, preprocessing, output);
     }
@@ -50,8 +45,7 @@ internal abstract class NetworkRunner : IDisposable
     {
     }
 
-    /// <summary>Row-major <c>N x Width</c> values for a batch of raw images.</summary>
-    public abstract float[] Run(PixelBatch batch);
+    public abstract float[] Run(PixelBuffer batch);
 
     public virtual void Dispose()
     {

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
 
@@ -13,10 +13,10 @@ namespace MLNetCnn.Scoring;
 /// <remarks>
 /// The session holds a copy of the weights. <see cref="BeginScoring"/> (each cursor and prediction engine) compares a
 /// fingerprint of the network's weights with the exported one and re-exports when they changed, so further training
-/// of <see cref="NetworkRunner.Model"/> is seen by the next cursor, as with TorchSharp.
+/// of the model is seen by the next cursor, as with TorchSharp.
 /// </remarks>
 internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
-    : NetworkRunner(model, preprocessing, output)
+    : NetworkRunner(model, preprocessing)
 {
     private const string InputName = "input";
     private const string OutputName = "output";
@@ -39,7 +39,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
         }
     }
 
-    public override float[] Run(PixelBatch batch)
+    public override float[] Run(PixelBuffer batch)
     {
         if (session is null)
             BeginScoring();
@@ -47,19 +47,11 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
         lock (gate)
         {
             // The graph takes floats (the scaling is inside it): a float batch is handed over as it is, bytes are widened once.
-            var input = batch.IsBytes ? Widened(batch) : batch.Floats.AsMemory(0, batch.Length);
+            var input = batch.AsFloats(ref inputBuffer);
             using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, batch.Shape);
             using var outputs = session!.Run(runOptions, [InputName], [value], [OutputName]);
             return outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
-    }
-
-    private Memory<float> Widened(PixelBatch batch)
-    {
-        if (inputBuffer.Length < batch.Length)
-            inputBuffer = new float[batch.Length];
-        TensorPrimitives.ConvertChecked<byte, float>(batch.Bytes.AsSpan(0, batch.Length), inputBuffer);
-        return inputBuffer.AsMemory(0, batch.Length);
     }
 
     private InferenceSession CreateSession()
@@ -69,9 +61,9 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
         {
             InputName = InputName,
             OutputName = OutputName,
-            Features = Output == NetworkOutput.Features,
-            Softmax = Output == NetworkOutput.Probabilities,
-            Normalization = (p.PixelScale, p.Mean.ToArray(), p.Std.ToArray()),
+            Features = output == NetworkOutput.Features,
+            Softmax = output == NetworkOutput.Probabilities,
+            Normalization = p.Normalization,
         });
         using var options = new SessionOptions
         {

@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Scoring;
 
 /// <summary>The network in TorchSharp, in eval mode without gradients, on the model's device.</summary>
-internal sealed class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
-    : NetworkRunner(model, preprocessing, output)
+internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
+    : NetworkRunner(model, preprocessing)
 {
     private readonly object gate = new();
-    private readonly PixelNormalizer normalizer = new(preprocessing, model.parameters().First().device);
+    private readonly PixelNormalization.Normalizer normalizer = preprocessing.Normalization.On(model.parameters().First().device);
 
-    public override float[] Run(PixelBatch batch)
+    public override float[] Run(PixelBuffer batch)
     {
         // One forward at a time: prediction engines on several threads share this model.
         lock (gate)
@@ -19,9 +19,47 @@ internal sealed class TorchSharpRunner(CnnModel model, CnnPreprocessing preproce
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            var x = normalizer.Apply(batch.ToTensor());
-            var values = Output == NetworkOutput.Features ? Model.ForwardFeatures(x) : nn.functional.softmax(Model.call(x), 1);
-            return values.cpu().data<float>().ToArray();
+            return Forward(normalizer.Apply(batch.ToTensor())).cpu().data<float>().ToArray();
+        }
+    }
+
+    /// <summary>Network input to the values of each row (<c>N x width</c>).</summary>
+    protected virtual Tensor Forward(Tensor input)
+        => output == NetworkOutput.Features ? Model.ForwardFeatures(input) : nn.functional.softmax(Model.call(input), 1);
+}
+
+/// <summary>A named layer's output, flattened, for the featurizer (TorchSharp only: ONNX graphs end at the pre-logits features).</summary>
+internal sealed class LayerRunner : TorchSharpRunner
+{
+    private readonly nn.Module<Tensor, Tensor> layer;
+
+    /// <exception cref="ArgumentException">The model has no module of that name; the message lists some that exist.</exception>
+    public LayerRunner(CnnModel model, CnnPreprocessing preprocessing, string layerName) : base(model, preprocessing, NetworkOutput.Features)
+    {
+        layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
+            ?? throw new ArgumentException(
+                $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
+                nameof(layerName));
+        Width = Run(PixelBuffer.Allocate(preprocessing, 1)).Length;   // one black image probes the layer's size
+    }
+
+    /// <summary>Values per row: the layer's output size.</summary>
+    public int Width { get; }
+
+    protected override Tensor Forward(Tensor input)
+    {
+        Tensor? captured = null;
+        // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
+        var hook = layer.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });
+        try
+        {
+            Model.call(input);
+            return captured!.flatten(1);
+        }
+        finally
+        {
+            hook.remove();
+            captured?.Dispose();
         }
     }
 }

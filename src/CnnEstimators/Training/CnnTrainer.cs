@@ -51,33 +51,32 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var options = Options;
+        // One pass over the columns of each data view, before anything is built or read.
         var (labelColumn, labelType) = InputColumns.CheckLabel(trainData.Schema, options.LabelColumnName);
-        var imageColumn = trainData.Schema.GetColumnOrNull(options.ImageColumnName) is { } found
-            ? found
-            : InputColumns.CheckImage(trainData.Schema, options.ImageColumnName, DummyImagePreprocessing);
-        var kind = InputColumns.KindOf(imageColumn, options.VectorShape);
+        var (imageColumn, kind) = InputColumns.FindImage(trainData.Schema, options.ImageColumnName, options.VectorShape);
+        if (validationData is not null)
+        {
+            InputColumns.CheckLabel(validationData.Schema, options.LabelColumnName);
+            if (InputColumns.FindImage(validationData.Schema, options.ImageColumnName, options.VectorShape).Kind != kind)
+                throw new ArgumentException($"The validation data's column '{options.ImageColumnName}' must be of the same kind as the training data's ({kind}).",
+                    nameof(validationData));
+        }
         var seed = options.Seed ?? host.Rand.Next();
         using var channel = host.Start("Training");
 
-        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.ReadState(resume) : null;
-        var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed, channel);
-        var preprocessing = Preprocess(options, kind, model);
-        InputColumns.CheckImage(trainData.Schema, options.ImageColumnName, preprocessing);
-        if (validationData is not null)
-        {
-            InputColumns.CheckImage(validationData.Schema, options.ImageColumnName, preprocessing);
-            InputColumns.CheckLabel(validationData.Schema, options.LabelColumnName);
-        }
+        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
+        var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed?.Counters, channel);
+        var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
 
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
         using (train)
         using (validation)
         {
             CheckTrainingRows(train, labelType, channel);
-            if (options.Mean is null)
+            if (measureStatistics)
             {
                 var (mean, std) = train.ChannelStatistics(preprocessing.PixelScale, StatisticsRows);
-                preprocessing = preprocessing with { Mean = mean, Std = std };
+                preprocessing = preprocessing with { Normalization = preprocessing.Normalization with { Mean = mean, Std = std } };
             }
             var device = DeviceSelection.Resolve(options.Device);
             if (options.Threads is int threads)
@@ -86,10 +85,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             channel.Info(MessageSensitivity.None,
                 $"Training {model.Architecture} on {device.type}: {train.Count} rows, {labelType.Count} classes, {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width} input, seed {seed}.");
             var session = new TrainingSession(options, model, preprocessing, device, channel);
-            session.Run(train, validation, seed);
-            var columns = new ScoreColumns(options.ScoreColumnName, options.PredictedLabelColumnName, labelType, labelColumn.Annotations);
-            return new CnnClassifierTransformer(model, preprocessing, options.ImageColumnName, columns, options.ScoringBatchSize,
-                options.SkipUnreadableImages, options.InferenceEngine, session.History);
+            session.Run(train, validation, seed, resumed);
+            var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, labelType, labelColumn.Annotations);
+            return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(model, preprocessing, options.ImageColumnName, outputs,
+                options.ScoringBatchSize, options.SkipUnreadableImages, session.History), options.InferenceEngine);
         }
     }
 
@@ -99,38 +98,20 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
         if (!columns.TryGetValue(Options.ImageColumnName, out var image))
-            throw new ArgumentException($"The image column '{Options.ImageColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}.", nameof(inputSchema));
+            throw Messages.MissingColumn("image", Options.ImageColumnName, columns.Keys, nameof(inputSchema));
         var isImage = image.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
         var isVector = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType == NumberDataViewType.Single;
         if (!isImage && !isVector)
             throw new ArgumentException($"Column '{Options.ImageColumnName}' must be an image (MLImage) or a vector of floats; found {image.ItemType}.", nameof(inputSchema));
         if (!columns.TryGetValue(Options.LabelColumnName, out var label))
-            throw new ArgumentException($"The label column '{Options.LabelColumnName}' is not in the data. Columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}.", nameof(inputSchema));
+            throw Messages.MissingColumn("label", Options.LabelColumnName, columns.Keys, nameof(inputSchema));
         if (!label.IsKey)
             throw new ArgumentException(
                 $"Label column '{Options.LabelColumnName}' must be a key; found {label.ItemType}. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{Options.LabelColumnName}\").",
                 nameof(inputSchema));
-
-        var text = TextDataViewType.Instance;
-        var kinds = new[]
-        {
-            MLNetInternals.NewColumn(ScoreColumns.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, text, false, null),
-            MLNetInternals.NewColumn(ScoreColumns.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, text, false, null),
-        };
-        var keyValues = label.Annotations.FirstOrDefault(a => a.Name == ScoreColumns.KeyValues);
-        var hasNames = keyValues.Name is not null;
-        var scoreAnnotations = hasNames
-            ? kinds.Append(MLNetInternals.NewColumn(ScoreColumns.SlotNames, SchemaShape.Column.VectorKind.Vector, keyValues.ItemType, false, null))
-            : kinds;
-        var predictedAnnotations = hasNames ? kinds.Append(keyValues) : kinds;
-        var score = MLNetInternals.NewColumn(Options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
-            new SchemaShape(scoreAnnotations));
-        var predicted = MLNetInternals.NewColumn(Options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
-            new SchemaShape(predictedAnnotations));
-        return new SchemaShape(inputSchema.Where(c => c.Name != score.Name && c.Name != predicted.Name).Append(score).Append(predicted));
+        var keyValues = label.Annotations.FirstOrDefault(a => a.Name == ClassifierOutputs.KeyValues);
+        return ClassifierOutputs.OutputShape(inputSchema, Options.ScoreColumnName, Options.PredictedLabelColumnName, keyValues.Name is null ? null : keyValues);
     }
-
-    private static readonly CnnPreprocessing DummyImagePreprocessing = new(CnnInputKind.Image, 3, 1, 1, null, 1, [0f], [1f]);
 
     private static CnnModel CreateModel(CnnTrainerOptions options, CnnInputKind kind, int classes, int seed,
         TrainingCheckpoint.State? resumed, IChannel channel)
@@ -169,23 +150,31 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         }
     }
 
-    private static CnnPreprocessing Preprocess(CnnTrainerOptions options, CnnInputKind kind, CnnModel model)
+    // The network's input: the options' size or the model's; the options' mean and std, else a pretrained model's own
+    // normalisation, else statistics measured on the training data (MeasureStatistics).
+    private static (CnnPreprocessing Preprocessing, bool MeasureStatistics) Preprocess(CnnTrainerOptions options, CnnInputKind kind, CnnModel model)
     {
         var vector = options.VectorShape;
+        var pretrained = model.DefaultNormalization;
+        var designSize = pretrained?.Height ?? model.DefaultImageSize;
         var (height, width) = options.ImageSize is int size
             ? (size, size)
-            : kind == CnnInputKind.Vector ? (vector!.Value.Height, vector.Value.Width) : (model.DefaultImageSize, model.DefaultImageSize);
+            : kind == CnnInputKind.Vector ? (vector!.Value.Height, vector.Value.Width) : (designSize, designSize);
         if (model.FixedImageSize is int fixedSize && (height != fixedSize || width != fixedSize))
             throw new ArgumentException($"{model.Architecture} takes only {fixedSize}x{fixedSize} input; set ImageSize = {fixedSize}.");
         if (Math.Min(height, width) < model.MinImageSize)
             throw new ArgumentException(
                 $"{model.Architecture} needs input of at least {model.MinImageSize}x{model.MinImageSize}; the images would be {height}x{width}. Set ImageSize to {model.MinImageSize} or more.");
         var channels = model.InChannels;
-        var mean = options.Mean ?? Enumerable.Repeat(0f, channels).ToArray();
-        var std = options.Std ?? Enumerable.Repeat(1f, channels).ToArray();
-        if (mean.Length != channels || std.Length != channels)
-            throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {mean.Length} and {std.Length}.");
-        return new CnnPreprocessing(kind, channels, height, width, kind == CnnInputKind.Vector ? vector : null, options.PixelScale, mean, std);
+        if (options.Mean is not null && (options.Mean.Length != channels || options.Std!.Length != channels))
+            throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {options.Mean.Length} and {options.Std!.Length}.");
+        var normalization = options.Mean is not null
+            ? new PixelNormalization(channels, height, width, options.PixelScale, options.Mean, options.Std!)
+            : pretrained is not null
+                ? pretrained with { Height = height, Width = width }
+                : PixelNormalization.UnitScale(channels, height, width) with { Scale = options.PixelScale };
+        var preprocessing = new CnnPreprocessing(kind, normalization, kind == CnnInputKind.Vector ? vector : null);
+        return (preprocessing, options.Mean is null && pretrained is null);
     }
 
     private (IBatchSource Train, IBatchSource? Validation) ReadData(CnnTrainerOptions options, IDataView trainData, IDataView? validationData,

@@ -207,7 +207,7 @@ public sealed class CnnTrainerOptions
         Check(Mean is null || Mean.All(float.IsFinite), "Mean must hold finite values.");
         Check(Std is null || Std.All(s => s > 0 && float.IsFinite(s)), "Std must hold values greater than 0.");
         Check((Mean is null) == (Std is null), "Set Mean and Std together, or neither (then both are measured on the training data).");
-        Check(DeviceSelection.IsValid(Device), $"Device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got '{Device}'.");
+        Check(DeviceSelection.IsValid(Device), Messages.InvalidDevice(Device));
         if (errors.Count > 0)
             throw new ArgumentException("Invalid CNN trainer options:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => " - " + e)));
     }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp.Modules;
+using MLNetCnn.Zoo;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -27,50 +28,67 @@ internal sealed class TrainingCheckpoint
     public static void Write(string path, State state, nn.Module model, OptimizerHelper optimizer, Generator generator,
         IReadOnlyDictionary<string, Tensor>? bestWeights)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, stream =>
         {
-            using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Create))
-            {
-                Write(zip, "model.bin", s => model.save(s));
-                Write(zip, "optimizer.bin", s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
-                Write(zip, "generator.bin", s => WriteBytes(s, generator.get_state()));
-                Write(zip, "default_generator.bin", s => WriteBytes(s, Generator.Default.get_state()));
-                if (bestWeights is not null)
-                    Write(zip, "best.safetensors", s => Safetensors.SaveStateDict(s, bestWeights.ToDictionary(), leaveOpen: true));
-                Write(zip, StateEntry, s => JsonSerializer.Serialize(s, state, Json));
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
+            Write(zip, "model.bin", s => model.save(s));
+            Write(zip, "optimizer.bin", s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
+            Write(zip, "generator.bin", s => WriteBytes(s, generator.get_state()));
+            Write(zip, "default_generator.bin", s => WriteBytes(s, Generator.Default.get_state()));
+            if (bestWeights is not null)
+                Write(zip, "best.safetensors", s => Safetensors.SaveStateDict(s, bestWeights.ToDictionary(), leaveOpen: true));
+            Write(zip, StateEntry, s => JsonSerializer.Serialize(s, state, Json));
+        });
     }
 
-    /// <summary>Reads the counters only (to build the model before restoring it).</summary>
-    public static State ReadState(string path)
+    /// <summary>Reads the checkpoint once: its counters, and its entries for <see cref="Restore"/>.</summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a usable checkpoint.</exception>
+    public static TrainingCheckpoint Read(string path)
     {
         using var zip = Open(path);
-        using var stream = Entry(zip, path, StateEntry).Open();
-        return JsonSerializer.Deserialize<State>(stream, Json) ?? throw Corrupt(path, "empty state");
+        // Entries are copied to memory: TorchSharp's readers need seekable streams, and the file is read only here.
+        var entries = new Dictionary<string, byte[]>();
+        foreach (var entry in zip.Entries)
+        {
+            using var buffer = new MemoryStream();
+            try
+            {
+                using (var stream = entry.Open())
+                    stream.CopyTo(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Corrupt(path, $"'{entry.FullName}' could not be read ({e.Message})");
+            }
+            entries[entry.FullName] = buffer.ToArray();
+        }
+        var checkpoint = new TrainingCheckpoint(path, entries);
+        checkpoint.Counters = checkpoint.ReadEntry(StateEntry, s => JsonSerializer.Deserialize<State>(s, Json)) ?? throw Corrupt(path, "empty state");
+        return checkpoint;
     }
+
+    private readonly string path;
+    private readonly Dictionary<string, byte[]> entries;
+
+    private TrainingCheckpoint(string path, Dictionary<string, byte[]> entries)
+    {
+        this.path = path;
+        this.entries = entries;
+    }
+
+    /// <summary>The counters and history.</summary>
+    public State Counters { get; private set; } = null!;
 
     /// <summary>Restores weights, optimiser, generators; returns the best weights when the checkpoint has them.</summary>
-    public static Dictionary<string, Tensor>? Restore(string path, nn.Module model, OptimizerHelper optimizer, Generator generator)
+    public Dictionary<string, Tensor>? Restore(nn.Module model, OptimizerHelper optimizer, Generator generator)
     {
-        using var zip = Open(path);
-        Read(zip, path, "model.bin", s => model.load(s));
-        Read(zip, path, "optimizer.bin", s => { using var r = new BinaryReader(s); optimizer.load_state_dict(r); });
-        Read(zip, path, "generator.bin", s => generator.set_state(ReadBytes(s)));
-        Read(zip, path, "default_generator.bin", s => Generator.Default.set_state(ReadBytes(s)));
-        if (zip.GetEntry("best.safetensors") is null)
-            return null;
-        Dictionary<string, Tensor>? best = null;
-        Read(zip, path, "best.safetensors", s => best = Safetensors.LoadStateDict(s));
-        return best;
+        ReadEntry("model.bin", s => model.load(s));
+        ReadEntry("optimizer.bin", s => { using var r = new BinaryReader(s); optimizer.load_state_dict(r); return 0; });
+        ReadEntry("generator.bin", s => { generator.set_state(ReadBytes(s)); return 0; });
+        ReadEntry("default_generator.bin", s => { Generator.Default.set_state(ReadBytes(s)); return 0; });
+        return entries.ContainsKey("best.safetensors") ? ReadEntry("best.safetensors", s => Safetensors.LoadStateDict(s)) : null;
     }
 
     private static ZipArchive Open(string path)
@@ -81,23 +99,17 @@ internal sealed class TrainingCheckpoint
         catch (InvalidDataException e) { throw Corrupt(path, e.Message); }
     }
 
-    private static ZipArchiveEntry Entry(ZipArchive zip, string path, string name)
-        => zip.GetEntry(name) ?? throw Corrupt(path, $"it has no '{name}'");
-
     private static void Write(ZipArchive zip, string name, Action<Stream> write)
     {
         using var stream = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
         write(stream);
     }
 
-    // Entries are copied to memory first: TorchSharp's readers need a seekable stream.
-    private static void Read(ZipArchive zip, string path, string name, Action<Stream> read)
+    private T ReadEntry<T>(string name, Func<Stream, T> read)
     {
-        using var buffer = new MemoryStream();
-        using (var stream = Entry(zip, path, name).Open())
-            stream.CopyTo(buffer);
-        buffer.Position = 0;
-        try { read(buffer); }
+        if (!entries.TryGetValue(name, out var bytes))
+            throw Corrupt(path, $"it has no '{name}'");
+        try { return read(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or JsonException)
         {
             throw Corrupt(path, $"'{name}' could not be read ({e.Message})");

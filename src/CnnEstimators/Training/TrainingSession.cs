@@ -19,7 +19,7 @@ internal sealed class TrainingSession
     private readonly CnnModel model;
     private readonly Device device;
     private readonly IChannel? log;
-    private readonly PixelNormalizer normalizer;
+    private readonly PixelNormalization.Normalizer normalizer;
     private readonly BatchAugmentation augmentation;
 
     public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log)
@@ -28,7 +28,7 @@ internal sealed class TrainingSession
         this.model = model;
         this.device = device;
         this.log = log;
-        normalizer = new PixelNormalizer(preprocessing, device);
+        normalizer = preprocessing.Normalization.On(device);
         augmentation = new BatchAugmentation(options);
     }
 
@@ -36,7 +36,11 @@ internal sealed class TrainingSession
 
     /// <summary>Trains; returns when all epochs ran or early stopping ended the run.</summary>
     /// <exception cref="OperationCanceledException">The cancellation token fired (the last checkpoint stays intact).</exception>
-    public void Run(IBatchSource train, IBatchSource? validation, long seed)
+    /// <param name="train">Training batches.</param>
+    /// <param name="validation">Validation batches, or null.</param>
+    /// <param name="seed">Seeds shuffling and augmentation.</param>
+    /// <param name="resumed">The checkpoint to continue from, read once by the trainer; null starts afresh.</param>
+    public void Run(IBatchSource train, IBatchSource? validation, long seed, TrainingCheckpoint? resumed)
     {
         var stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
         var plan = new LearningRatePlan(options, stepsPerEpoch);
@@ -45,14 +49,14 @@ internal sealed class TrainingSession
         var state = (EpochsDone: 0, BestAccuracy: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
         Dictionary<string, Tensor>? best = null;
 
-        if (options.ResumeFromCheckpoint is string resume)
+        if (resumed is not null)
         {
-            var saved = TrainingCheckpoint.ReadState(resume);
-            best = TrainingCheckpoint.Restore(resume, model, optimizer, generator);
+            var saved = resumed.Counters;
+            best = resumed.Restore(model, optimizer, generator);
             (plan.PlateauScale, plan.PlateauBest, plan.PlateauWait) = (saved.PlateauScale, saved.PlateauBest, saved.PlateauWait);
             state = (saved.EpochsDone, saved.BestValidationAccuracy, saved.EpochsSinceBest, saved.BestEpoch);
             History = saved.History;
-            Info($"Resumed from '{resume}' after epoch {saved.EpochsDone}.");
+            Info($"Resumed from '{options.ResumeFromCheckpoint}' after epoch {saved.EpochsDone}.");
         }
 
         for (var epoch = state.EpochsDone; epoch < options.Epochs; epoch++)
@@ -172,7 +176,7 @@ internal sealed class TrainingSession
 
     private Tensor Prepare(Tensor raw, Generator? generator, bool augment)
     {
-        var x = normalizer.Scale(raw);
+        var x = normalizer.ScaleOnly(raw);
         if (augment && generator is not null && augmentation.IsActive)
             x = augmentation.Apply(x, generator);
         return normalizer.Standardize(x);

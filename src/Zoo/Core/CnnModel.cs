@@ -15,7 +15,8 @@ namespace MLNetCnn.Zoo;
 public abstract class CnnModel : nn.Module<Tensor, Tensor>
 {
     /// <summary>Creates the model; subclasses build their layers, then call <c>RegisterComponents()</c>.</summary>
-    /// <param name="architecture">Registry name, for example <c>resnet18</c>.</param>
+    /// <param name="architecture">The name the class gives the model (its module name); <see cref="CnnZoo.Create"/> replaces it
+    /// with the registry name it was built under.</param>
     /// <param name="numClasses">Number of output classes.</param>
     /// <param name="inChannels">Image channels the first convolution takes (3 for colour, 1 for grey).</param>
     protected CnnModel(string architecture, int numClasses, int inChannels) : base(architecture)
@@ -29,8 +30,22 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
         InChannels = inChannels;
     }
 
-    /// <summary>Registry name of the architecture, for example <c>resnet18</c>.</summary>
-    public string Architecture { get; }
+    /// <summary>
+    /// The model's identity: the registry name <see cref="CnnZoo.Create"/> built it under (for example <c>resnet18</c>), which is
+    /// what a checkpoint records and rebuilds it from. A model constructed directly keeps its class's own name, and a
+    /// checkpoint of it can be loaded only when that name is registered for the same class.
+    /// </summary>
+    public string Architecture { get; internal set; }
+
+    /// <summary>
+    /// The pixel normalisation the weights were trained with, for pretrained models (as torchvision's weights carry their
+    /// transforms): scoring, featurizing and fine-tuning use it unless told otherwise. Null for freshly initialised weights.
+    /// </summary>
+    public PixelNormalization? DefaultNormalization { get; protected internal set; }
+
+    /// <summary>Whether <see cref="ToOnnx"/> works: the zoo's architectures export themselves; a subclass outside the zoo does not.</summary>
+    public bool CanExportOnnx => GetType().GetMethod(nameof(ExportFeatures), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!
+        .DeclaringType != typeof(CnnModel);
 
     /// <summary>Number of classes the head predicts.</summary>
     public int NumClasses { get; private set; }
@@ -110,7 +125,7 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     /// <exception cref="WeightsMismatchException">Keys are missing, unexpected or of the wrong shape.</exception>
     /// <exception cref="InvalidDataException">The file is truncated, corrupt or holds more than a state_dict.</exception>
     public void LoadWeights(string path, bool strict = true, IReadOnlyCollection<string>? skip = null)
-        => WeightFile.LoadInto(this, path, strict, skip);
+        => WeightFile.LoadInto(this, Architecture, path, strict, skip);
 
     /// <summary>Saves the weights; the extension chooses the format as in <see cref="LoadWeights"/>.</summary>
     public void SaveWeights(string path) => WeightFile.Save(this, path);
@@ -127,31 +142,11 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     /// <param name="width">Input width.</param>
     /// <param name="options">Normalisation and softmax inside the graph, value names.</param>
     public void ExportOnnx(string path, int channels, int height, int width, OnnxExportOptions? options = null)
-    {
-        var bytes = ToOnnx(channels, height, width, options);
-        var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
-    }
+        => AtomicFile.Write(path, ToOnnx(channels, height, width, options));
 
     /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
     public byte[] ToOnnx(int channels, int height, int width, OnnxExportOptions? options = null)
         => OnnxExport.Export(this, channels, height, width, options ?? new OnnxExportOptions());
-
-    /// <summary>
-    /// An ensemble of networks as one ONNX model for a single <paramref name="channels"/> x <paramref name="height"/> x
-    /// <paramref name="width"/> image (the shape ML.NET's <c>ApplyOnnxModel</c> reads): each member normalises the image and
-    /// scores it, the probabilities are combined; outputs <paramref name="scoreName"/> (classes) and <paramref name="indexName"/> (one arg-max).
-    /// </summary>
-    public static byte[] EnsembleToOnnx(IReadOnlyList<CnnModel> members, IReadOnlyList<(float Scale, float[] Mean, float[] Std)> normalizations,
-        int channels, int height, int width, OnnxEnsembleCombination combination, string inputName, string scoreName, string indexName)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        ArgumentNullException.ThrowIfNull(normalizations);
-        if (members.Count == 0 || members.Count != normalizations.Count)
-            throw new ArgumentException($"An ensemble needs at least one member and one normalisation per member; got {members.Count} and {normalizations.Count}.");
-        return OnnxExport.ExportEnsemble(members, normalizations, channels, height, width, combination, inputName, scoreName, indexName);
-    }
 
     /// <summary>Adds the network's ONNX nodes (eval mode): features, then head.</summary>
     internal string ExportGraph(OnnxGraph graph, string input) => ExportHead(graph, ExportFeatures(graph, input));

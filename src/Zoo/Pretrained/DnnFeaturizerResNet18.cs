@@ -21,12 +21,22 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
     private readonly ResNet body;
     private readonly Tensor mean_image;
 
-    private DnnFeaturizerResNet18(ResNet body, Tensor meanImage) : base("resnet18_imagenet_dnnfeaturizer", body.NumClasses, 3)
+    /// <summary>The name the zoo registers this network's shape under, so its checkpoints load.</summary>
+    public const string RegistryName = "resnet18_dnnfeaturizer";
+
+    private DnnFeaturizerResNet18(ResNet body, Tensor meanImage) : base(RegistryName, body.NumClasses, 3)
     {
         this.body = body;
         mean_image = meanImage;
         RegisterComponents();
+        // The graph takes 0-255 RGB and does its own BGR swap and mean-image subtraction.
+        DefaultNormalization = new PixelNormalization(3, Size, Size, 1f, [0f, 0f, 0f], [1f, 1f, 1f]);
     }
+
+    /// <summary>The network's shape with a zero mean image and fresh weights, for the registry (a checkpoint fills it).</summary>
+    internal static CnnModel Empty(int numClasses, int inChannels) => inChannels == 3
+        ? new DnnFeaturizerResNet18(ResNet.Cntk18(numClasses), zeros(1, 3, Size, Size))
+        : throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, $"{RegistryName} takes 3-channel (RGB) images.");
 
     /// <summary>Imports the package's ResNet-18 with a fresh classifier for <paramref name="numClasses"/> classes.</summary>
     /// <param name="modelFolder">The <c>DnnImageModels</c> folder (default: the application's output, where the package puts it).</param>

@@ -17,33 +17,31 @@ internal static class WeightFile
         _ => Format.TorchSharp,
     };
 
-    public static void LoadInto(CnnModel model, string path, bool strict, IReadOnlyCollection<string>? skip)
+    public static void LoadInto(nn.Module model, string name, string path, bool strict, IReadOnlyCollection<string>? skip)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"Weights file '{path}' for {model.Architecture} does not exist.", path);
+            throw new FileNotFoundException($"Weights file '{path}' for {name} does not exist.", path);
         var skipped = skip ?? [];
         if (FormatOf(path) == Format.TorchSharp)
         {
-            LoadTorchSharpFormat(model, path, strict, skipped);
+            LoadTorchSharpFormat(model, name, path, strict, skipped);
             return;
         }
         using var scope = NewDisposeScope();
         var source = FormatOf(path) == Format.PyTorch ? ReadPyTorch(path) : ReadSafetensors(path);
-        Apply(model, path, source, strict, skipped);
+        Apply(model, name, path, source, strict, skipped);
     }
 
-    public static void Save(CnnModel model, string path)
-    {
-        // Write beside the target, then move: a crash never leaves a half-written weights file.
-        var temporary = path + ".tmp";
-        switch (FormatOf(path))
+    public static void Save(nn.Module model, string path)
+        => AtomicFile.WriteThroughPath(path, temporary =>
         {
-            case Format.PyTorch: model.save_py(temporary); break;
-            case Format.Safetensors: model.save_safetensors(temporary); break;
-            default: model.save(temporary); break;
-        }
-        File.Move(temporary, path, overwrite: true);
-    }
+            switch (FormatOf(path))
+            {
+                case Format.PyTorch: model.save_py(temporary); break;
+                case Format.Safetensors: model.save_safetensors(temporary); break;
+                default: model.save(temporary); break;
+            }
+        });
 
     private static Dictionary<string, Tensor> ReadPyTorch(string path)
     {
@@ -80,7 +78,7 @@ internal static class WeightFile
         return Safetensors.LoadStateDict(path);
     }
 
-    private static void Apply(CnnModel model, string path, IReadOnlyDictionary<string, Tensor> source, bool strict, IReadOnlyCollection<string> skip)
+    private static void Apply(nn.Module model, string name, string path, IReadOnlyDictionary<string, Tensor> source, bool strict, IReadOnlyCollection<string> skip)
     {
         bool Skipped(string key) => skip.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
         var target = model.state_dict();
@@ -91,7 +89,7 @@ internal static class WeightFile
             .Select(kv => $"{kv.Key}: [{string.Join(",", source[kv.Key].shape)}] in file vs [{string.Join(",", kv.Value.shape)}] in model")
             .ToList();
         if (wrongShape.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
-            throw new WeightsMismatchException(model.Architecture, path, missing, unexpected, wrongShape);
+            throw new WeightsMismatchException(name, path, missing, unexpected, wrongShape);
 
         using var noGrad = no_grad();
         foreach (var (key, tensor) in target)
@@ -101,7 +99,7 @@ internal static class WeightFile
         }
     }
 
-    private static void LoadTorchSharpFormat(CnnModel model, string path, bool strict, IReadOnlyCollection<string> skip)
+    private static void LoadTorchSharpFormat(nn.Module model, string name, string path, bool strict, IReadOnlyCollection<string> skip)
     {
         try
         {
@@ -110,12 +108,12 @@ internal static class WeightFile
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or NotImplementedException)
         {
             throw new InvalidDataException(
-                $"'{path}' could not be loaded into {model.Architecture} as a TorchSharp weights file ({e.Message}). " +
+                $"'{path}' could not be loaded into {name} as a TorchSharp weights file ({e.Message}). " +
                 "Check that it was saved from this architecture with SaveWeights, or use .pt/.pth/.safetensors for PyTorch files.", e);
         }
     }
 
     // TorchSharp's own loader skips exact keys, not prefixes.
-    private static List<string> ExpandPrefixes(CnnModel model, IReadOnlyCollection<string> prefixes)
+    private static List<string> ExpandPrefixes(nn.Module model, IReadOnlyCollection<string> prefixes)
         => model.state_dict().Keys.Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
 }

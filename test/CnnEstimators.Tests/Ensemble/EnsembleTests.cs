@@ -17,7 +17,7 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
             Keys = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw);
             Train = Keys.Transform(raw);
             Test = Keys.Transform(Pipelines.ImagesView(Ml, Shapes.Generate(80, seed: 72)));
-            Trained = Ml.MulticlassClassification.Trainers.TrainEnsembleMembers(Train, () => Pipelines.FastOptions(epochs: 1), count: 2).ToList();
+            Trained = Ml.MulticlassClassification.Trainers.CnnEnsemble(() => Pipelines.FastOptions(epochs: 1), count: 2).Fit(Train).Members.ToList();
             var plain = Pipelines.FastOptions(epochs: 1);
             plain.Architecture = "plain20";
             Trained.Add(Ml.MulticlassClassification.Trainers.Cnn(plain).Fit(Train));
@@ -43,7 +43,7 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
     private List<Scores> ScoresOf(ITransformer model) => f.Ml.Data.CreateEnumerable<Scores>(model.Transform(f.Test), false).ToList();
 
     [Fact]
-    public void TrainEnsembleMembers_UsesSuccessiveSeeds_SoMembersDiffer()
+    public void CnnEnsembleTrainer_UsesSuccessiveSeeds_SoMembersDiffer()
     {
         var first = ScoresOf(f.Trained[0]);
         var second = ScoresOf(f.Trained[1]);

@@ -19,7 +19,7 @@ public class ExperimentTests
         var settings = new CnnExperimentSettings
         {
             Architectures = ["resnet20", "plain20", "alexnet"],  // alexnet cannot take 32x32 images: recorded, not fatal
-            TrainerOptions = () => Pipelines.FastOptions(epochs: 2),
+            TrainerOptions = architecture => Pipelines.FastOptions(epochs: 2, architecture: architecture),
         };
 
         var result = ml.Cnn().CreateExperiment(settings).Execute(train, validation, new SynchronousProgress<CnnRunResult>(reported.Add));

@@ -41,15 +41,15 @@ public class DnnFeaturizerResNet18Tests
     }
 
     [Fact]
-    public void Import_FineTunedInThePipeline_SavesAndLoadsAsTheReadmeShows()
+    public void Import_FineTunedInThePipeline_WithItsOwnNormalization_SavesAndLoadsBothWays()
     {
         using var folder = new TempFolder();
         var ml = new MLContext(seed: 1);
         var data = Pipelines.ImagesView(ml, Shapes.Generate(16, seed: 52));
+        // No size, scale, mean or std given: the imported model carries its own (224x224, 0-255, no standardisation).
         var options = new CnnTrainerOptions
         {
-            Model = DnnFeaturizerResNet18.Import(numClasses: 4), PixelScale = 1, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f],
-            ImageSize = 224, Epochs = 1, BatchSize = 8, LearningRate = 0.001, Seed = 3, ImageColumnName = "Image224",
+            Model = DnnFeaturizerResNet18.Import(numClasses: 4), Epochs = 1, BatchSize = 8, LearningRate = 0.001, Seed = 3, ImageColumnName = "Image224",
         };
         // Resized by ML.NET first, so the TorchSharp and the saved chain see the same pixels (their resizers differ).
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
@@ -59,10 +59,32 @@ public class DnnFeaturizerResNet18Tests
         ml.Model.Save(model, data.Schema, folder.File("pretrained.zip"));
         var loaded = new MLContext().Model.Load(folder.File("pretrained.zip"), out _);
 
+        var cnn = model.LastTransformer;
+        cnn.Preprocessing.Normalization.Should().BeEquivalentTo(new PixelNormalization(3, 224, 224, 1f, [0f, 0f, 0f], [1f, 1f, 1f]));
+        cnn.SaveCheckpoint(folder.File("pretrained.mlnetcnn"));
+        using var reloaded = ml.Cnn().LoadClassifier(folder.File("pretrained.mlnetcnn"), device: "cpu");
+        reloaded.Model.Should().BeOfType<DnnFeaturizerResNet18>();
+
         var before = ml.Data.CreateEnumerable<Scored>(model.Transform(data), false).ToList();
-        var after = ml.Data.CreateEnumerable<Scored>(loaded.Transform(data), false).ToList();
+        var afterZip = ml.Data.CreateEnumerable<Scored>(loaded.Transform(data), false).ToList();
+        var resized = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ResizeImages("Image224", 224, 224, "Image")).Fit(data).Transform(data);
+        var afterCheckpoint = ml.Data.CreateEnumerable<Scored>(reloaded.Transform(resized), false).ToList();
         for (var i = 0; i < before.Count; i++)
-            after[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) < 1e-4);
+        {
+            afterZip[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) < 1e-4);
+            afterCheckpoint[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Import_CarriesItsNormalization_SoPreprocessingNeedsNoArguments()
+    {
+        using var model = DnnFeaturizerResNet18.Import(numClasses: 4);
+
+        var preprocessing = CnnPreprocessing.ForImages(model);
+
+        preprocessing.Normalization.Should().BeEquivalentTo(new PixelNormalization(3, 224, 224, 1f, [0f, 0f, 0f], [1f, 1f, 1f]));
+        model.Architecture.Should().Be(DnnFeaturizerResNet18.RegistryName);
     }
 
     public sealed class Scored

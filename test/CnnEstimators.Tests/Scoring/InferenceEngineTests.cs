@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Microsoft.ML;
+using MLNetCnn.Persistence;
 using MLNetCnn.Scoring;
 using MLNetCnn.Tests.Support;
 using MLNetCnn.Zoo;
@@ -30,7 +31,7 @@ public class InferenceEngineTests
         var options = Pipelines.FastOptions(epochs: 1);
         using var model = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
         var torchSharp = new CnnClassifierTransformer(  // shares the network: not disposed here
-            model.Model, model.Preprocessing, "Image", model.Columns, batchSize: 16, skipUnreadableImages: false, CnnInferenceEngine.TorchSharp, model.History);
+            new ClassifierCheckpoint.Contents(model.Model, model.Preprocessing, "Image", model.Outputs, 16, false, model.History), CnnInferenceEngine.TorchSharp);
 
         model.Runner.Should().BeOfType<OnnxRuntimeRunner>();
         torchSharp.Runner.Should().BeOfType<TorchSharpRunner>();
@@ -68,7 +69,8 @@ public class InferenceEngineTests
         var examples = Shapes.Generate(10, seed: 34);
         var data = Pipelines.VectorsView(Ml, examples);
         using var network = CnnZoo.Create("resnet20", numClasses: 4);
-        var preprocessing = new CnnPreprocessing(CnnInputKind.Vector, 3, Shapes.Size, Shapes.Size, (3, Shapes.Size, Shapes.Size), 1f / 255, [0.5f, 0.4f, 0.3f], [0.2f, 0.3f, 0.4f]);
+        var preprocessing = new CnnPreprocessing(CnnInputKind.Vector,
+            new PixelNormalization(3, Shapes.Size, Shapes.Size, 1f / 255, [0.5f, 0.4f, 0.3f], [0.2f, 0.3f, 0.4f]), (3, Shapes.Size, Shapes.Size));
         using var onnxRuntime = Ml.Transforms.CnnFeaturize("Features", "Pixels", network, preprocessing, batchSize: 4, engine: CnnInferenceEngine.OnnxRuntime).Fit(data);
         using var torchSharp = Ml.Transforms.CnnFeaturize("Features", "Pixels", network, preprocessing, batchSize: 4, engine: CnnInferenceEngine.TorchSharp).Fit(data);
 

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetCnn.Persistence;
 using MLNetCnn.Tests.Support;
 
 namespace MLNetCnn.Tests.Scoring;
@@ -64,8 +65,8 @@ public class TransformerTests : IClassFixture<TransformerTests.Trained>
 
         var batched = trained.Ml.Data.CreateEnumerable<Scores>(scored, false).ToList();
         var byRow = new CnnClassifierTransformer(  // shares the fixture's network: not disposed here
-            trained.Model.Model, trained.Model.Preprocessing, "Image", trained.Model.Columns,
-            batchSize: 1, skipUnreadableImages: false, CnnInferenceEngine.Auto, trained.Model.History);
+            new ClassifierCheckpoint.Contents(trained.Model.Model, trained.Model.Preprocessing, "Image", trained.Model.Outputs, 1, false, trained.Model.History),
+            CnnInferenceEngine.Auto);
         var single = trained.Ml.Data.CreateEnumerable<Scores>(byRow.Transform(trained.Data), false).ToList();
 
         batched.Should().HaveCount(160);

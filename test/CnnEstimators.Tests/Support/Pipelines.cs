@@ -5,9 +5,9 @@ namespace MLNetCnn.Tests.Support;
 /// <summary>Small, fast trainer settings for the generated shapes (resnet20 at 32x32).</summary>
 public static class Pipelines
 {
-    public static CnnTrainerOptions FastOptions(int epochs = 3, int seed = 7) => new()
+    public static CnnTrainerOptions FastOptions(int epochs = 3, int seed = 7, string architecture = "resnet20") => new()
     {
-        Architecture = "resnet20",
+        Architecture = architecture,
         ImageSize = 32,
         Epochs = epochs,
         BatchSize = 32,

@@ -49,7 +49,7 @@ public class EndToEndTests
     }
 
     [Fact]
-    public void FlatOverload_AsTheIssueWritesIt_TrainsResNet18At224()
+    public void FlatOverload_TrainsResNet18At224_FromImageFiles()
     {
         using var folder = new TempFolder();
         var ml = new MLContext(seed: 1);

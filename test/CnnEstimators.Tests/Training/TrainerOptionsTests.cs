@@ -55,7 +55,7 @@ public class TrainerOptionsTests
     public void Channels1_TrainsAGreyNetworkOnColourImages()
     {
         var (ml, train, test) = Data();
-        var options = Pipelines.FastOptions(epochs: 1);
+        var options = Pipelines.FastOptions(epochs: 3);
         options.Channels = 1;
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
@@ -63,20 +63,20 @@ public class TrainerOptionsTests
         model.Model.InChannels.Should().Be(1);
         model.Preprocessing.Channels.Should().Be(1);
         model.Preprocessing.Mean.Should().HaveCount(1);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.25);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.8, "shapes are told apart by shape, which survives the conversion to grey");
     }
 
     [Fact]
     public void ImageSize_ResizesTheImages()
     {
         var (ml, train, test) = Data();
-        var options = Pipelines.FastOptions(epochs: 1);
+        var options = Pipelines.FastOptions(epochs: 3);
         options.ImageSize = 20;
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         (model.Preprocessing.Height, model.Preprocessing.Width).Should().Be((20, 20));
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.25);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.8, "the resized images still show the shapes");
     }
 
     [Fact]
@@ -214,6 +214,6 @@ public class TrainerOptionsTests
         rates.Take(10).Should().BeInAscendingOrder("the first epoch warms up");
         rates[9].Should().BeApproximately(0.05, 1e-12);
         model.History.Select(h => h.LearningRate).Should().Equal([0.05, 0.05, 0.005], (a, b) => Math.Abs(a - b) < 1e-12);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.4);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.6, "four balanced classes: chance is 0.25");
     }
 }

@@ -15,13 +15,15 @@ public class RegistryContractTests
     [MemberData(nameof(AllNames))]
     public void Forward_SmallBatch_GivesFiniteLogitsOfClassCount(string name)
     {
-        using var model = CnnZoo.Create(name, numClasses: 7, inChannels: 1);
+        // Grey input for all but the imported ML.NET ResNet-18, whose BGR swap and mean image take colour only.
+        var channels = name == DnnFeaturizerResNet18.RegistryName ? 3 : 1;
+        using var model = CnnZoo.Create(name, numClasses: 7, inChannels: channels);
         model.eval();
         var size = SmallSize(model);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         manual_seed(1);
-        var logits = model.call(randn(2, 1, size, size));
+        var logits = model.call(randn(2, channels, size, size));
         logits.shape.Should().Equal(2, 7);
         isfinite(logits).all().item<bool>().Should().BeTrue();
         model.Architecture.Should().Be(name);

@@ -77,7 +77,7 @@ public class OnnxExportTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = randint(0, 256, [2, 1, 28, 28]).to_type(ScalarType.Float32);
-        var options = new OnnxExportOptions { Softmax = true, Normalization = (1f / 255, [0.3f], [0.35f]), InputName = "pixels", OutputName = "probabilities" };
+        var options = new OnnxExportOptions { Softmax = true, Normalization = new PixelNormalization(1, 28, 28, 1f / 255, [0.3f], [0.35f]), InputName = "pixels", OutputName = "probabilities" };
 
         var onnx = RunOnnx(model.ToOnnx(1, 28, 28, options), raw, "pixels", "probabilities");
 
@@ -97,7 +97,7 @@ public class OnnxExportTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = randint(0, 256, [2, 3, 32, 32]).to_type(ScalarType.Float32);
-        var exported = model.ToOnnx(3, 32, 32, new OnnxExportOptions { Normalization = (scale, mean, std) });
+        var exported = model.ToOnnx(3, 32, 32, new OnnxExportOptions { Normalization = new PixelNormalization(3, 32, 32, scale, mean, std) });
 
         var onnx = RunOnnx(exported, raw);
 

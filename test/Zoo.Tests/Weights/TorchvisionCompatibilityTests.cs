@@ -37,11 +37,11 @@ public class TorchvisionCompatibilityTests
     public void LoadWeights_TorchvisionStateDict_GivesPyTorchsLogits(string name, string extension)
     {
         var file = PyTorchReference.File(name + (extension == ".safetensors" ? ".safetensors" : ".pt"));
+        using var copy = new TempFile(".pth");   // the same file under the other PyTorch extension
         if (extension == ".pth")
         {
-            var pth = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.pth");
-            File.Copy(file, pth);
-            file = pth;
+            File.Copy(file, copy.Path);
+            file = copy.Path;
         }
         using var model = CnnZoo.Create(name);
         model.LoadWeights(file);

@@ -152,7 +152,8 @@ public class WeightFileTests
     public void LoadWeights_PickleThatWouldRunACommand_IsRefusedAndNeverExecuted()
     {
         using var file = new TempFile(".pt");
-        var marker = Path.Combine(Path.GetTempPath(), $"mlnetcnn-pwned-{Guid.NewGuid():N}");
+        using var markerFile = new TempFile(".pwned");   // removed even if the pickle's command did run
+        var marker = markerFile.Path;
         // Protocol 2 pickle of os.system("touch MARKER"): GLOBAL, a one-tuple argument, REDUCE, STOP.
         var command = Encoding.ASCII.GetBytes($"touch {marker}");
         var pickle = new List<byte> { 0x80, 0x02 };

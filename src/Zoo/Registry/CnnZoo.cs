@@ -31,6 +31,8 @@ public static class CnnZoo
             Register($"resnet{depth}", (classes, channels) => new CifarResNet(depth, residual: true, classes, channels));
             Register($"plain{depth}", (classes, channels) => new CifarResNet(depth, residual: false, classes, channels));
         }
+        // The imported ML.NET ResNet-18's shape, so its checkpoints rebuild (the weights, mean image included, come from the file).
+        Register(DnnFeaturizerResNet18.RegistryName, DnnFeaturizerResNet18.Empty);
     }
 
     /// <summary>All registered architecture names, sorted.</summary>
@@ -47,7 +49,14 @@ public static class CnnZoo
         return Names.Where(n => regex.IsMatch(n)).ToList();
     }
 
-    /// <summary>Builds a registered architecture with freshly initialised weights.</summary>
+    /// <summary>Whether <paramref name="name"/> is registered.</summary>
+    public static bool IsRegistered(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (Gate) return Builders.ContainsKey(name);
+    }
+
+    /// <summary>Builds a registered architecture with freshly initialised weights; its <see cref="CnnModel.Architecture"/> is <paramref name="name"/>.</summary>
     /// <param name="name">Registry name, see <see cref="Names"/>.</param>
     /// <param name="numClasses">Number of classes of the classifier.</param>
     /// <param name="inChannels">Image channels: 3 for colour, 1 for grey.</param>
@@ -59,7 +68,32 @@ public static class CnnZoo
         lock (Gate) Builders.TryGetValue(name, out build);
         if (build is null)
             throw new ArgumentException($"Unknown architecture '{name}'. Registered: {string.Join(", ", Names)}.", nameof(name));
-        return build(numClasses, inChannels);
+        var model = build(numClasses, inChannels);
+        model.Architecture = name;  // the registry key is the model's identity, whatever its class calls itself
+        return model;
+    }
+
+    /// <summary>
+    /// Why <see cref="Create"/> could not rebuild <paramref name="model"/> from its <see cref="CnnModel.Architecture"/>, class count
+    /// and channels to receive its weights; null when it can. Building the twin costs one model creation.
+    /// </summary>
+    internal static string? RebuildProblem(CnnModel model)
+    {
+        if (!IsRegistered(model.Architecture))
+            return $"architecture '{model.Architecture}' ({model.GetType().Name}) is not registered; register it with CnnZoo.Register " +
+                   "and build the model with CnnZoo.Create, so it can be rebuilt when loading";
+        using var twin = Create(model.Architecture, model.NumClasses, model.InChannels);
+        if (twin.GetType() != model.GetType())
+            return $"the name '{model.Architecture}' builds a {twin.GetType().Name}, but this model is a {model.GetType().Name}; " +
+                   "register your class under a name of its own with CnnZoo.Register and build it with CnnZoo.Create";
+        var expected = twin.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var actual = model.state_dict();
+        var differing = actual.Keys.Union(expected.Keys)
+            .Where(key => !expected.TryGetValue(key, out var shape) || !actual.TryGetValue(key, out var tensor) || !tensor.shape.SequenceEqual(shape))
+            .Take(5).ToList();
+        return differing.Count == 0 ? null
+            : $"'{model.Architecture}' rebuilt with {model.NumClasses} classes and {model.InChannels} channels does not have this model's weights " +
+              $"(first differing keys: {string.Join(", ", differing)}); register a builder that reproduces the model's shape";
     }
 
     /// <summary>Adds an architecture to the registry, so every feature that takes a name can build it.</summary>

@@ -29,20 +29,7 @@ public sealed record OnnxExportOptions
     public string? ArgMaxOutputName { get; init; }
 
     /// <summary>Per-channel normalisation done inside the graph: <c>(x * scale - mean) / std</c>; null feeds the network directly.</summary>
-    public (float Scale, float[] Mean, float[] Std)? Normalization { get; init; }
-}
-
-/// <summary>How an exported ensemble combines its members' probabilities.</summary>
-public enum OnnxEnsembleCombination
-{
-    /// <summary>Mean of the probabilities.</summary>
-    Mean,
-
-    /// <summary>Normalised geometric mean.</summary>
-    GeometricMean,
-
-    /// <summary>Share of members voting for each class.</summary>
-    MajorityVote,
+    public PixelNormalization? Normalization { get; init; }
 }
 
 /// <summary>ONNX export of zoo networks (opset 13, dynamic batch dimension), written with OnnxSharp's protobuf classes.</summary>
@@ -58,7 +45,7 @@ internal static class OnnxExport
         graph.Graph.Input.Add(OnnxGraph.FloatValue(options.InputName, batched, channels, height, width));
         var x = batched ? options.InputName : graph.Node("Unsqueeze", [options.InputName, graph.Int64s("axes", 0)]);
         if (options.Normalization is { } normalization)
-            x = Preprocess(graph, x, normalization);
+            x = normalization.ExportOnnx(graph, x);
         if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null))
             throw new ArgumentException("Feature export has no softmax or arg-max: set Softmax = false and ArgMaxOutputName = null.", nameof(options));
         var features = model.ExportFeatures(graph, x);
@@ -73,73 +60,20 @@ internal static class OnnxExport
             graph.Node("ArgMax", [logits], argMax, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
             graph.Graph.Output.Add(OnnxGraph.Int64Value(argMax, batched));
         }
+        return ToModelBytes(graph);
+    }
+
+    /// <summary>The graph as a serialised ONNX model of our opset.</summary>
+    public static byte[] ToModelBytes(OnnxGraph graph)
+    {
         var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return proto.ToByteArray();
     }
-
-    /// <summary>Several networks in one unbatched graph: each normalises and scores the image, then their probabilities are combined.</summary>
-    public static byte[] ExportEnsemble(IReadOnlyList<CnnModel> models, IReadOnlyList<(float Scale, float[] Mean, float[] Std)> normalizations,
-        int channels, int height, int width, OnnxEnsembleCombination combination, string inputName, string scoreName, string indexName)
-    {
-        var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
-        long classes = 0;
-        foreach (var model in models.Distinct())
-            foreach (var (module, shape) in TraceInputShapes(model, channels, height, width, out classes))
-                shapes[module] = shape;
-        var graph = new OnnxGraph(shapes);
-        graph.Graph.Input.Add(OnnxGraph.FloatValue(inputName, false, channels, height, width));
-        var image = graph.Node("Unsqueeze", [inputName, graph.Int64s("axes", 0)]);
-        var memberOutputs = new List<string>();
-        for (var i = 0; i < models.Count; i++)
-        {
-            graph.Prefix = $"member{i}.";
-            var x = Preprocess(graph, image, normalizations[i]);
-            var probabilities = graph.Node("Softmax", [models[i].ExportGraph(graph, x)], attributes: OnnxGraph.Int("axis", 1));  // 1 x K
-            memberOutputs.Add(combination switch
-            {
-                OnnxEnsembleCombination.GeometricMean => graph.Node("Log", [graph.Node("Max", [probabilities, graph.Floats("floor", [1e-30f])])]),
-                OnnxEnsembleCombination.MajorityVote => graph.Node("Squeeze", [graph.Node("OneHot",
-                    [graph.Node("ArgMax", [probabilities], attributes: [OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 1)]),
-                     graph.Int64s("depth", classes), graph.Floats("one_hot_values", [0f, 1f], 2)], attributes: OnnxGraph.Int("axis", -1)),
-                    graph.Int64s("axes", 1)]),
-                _ => probabilities,
-            });
-        }
-        graph.Prefix = "";
-        var mean_ = graph.Node("Div", [graph.Node("Sum", memberOutputs), graph.Floats("members", [models.Count])]);
-        var combined = combination == OnnxEnsembleCombination.GeometricMean
-            ? Normalised(graph, graph.Node("Exp", [mean_]))
-            : mean_;
-        graph.Node("Squeeze", [combined, graph.Int64s("axes", 0)], scoreName);
-        graph.Graph.Output.Add(OnnxGraph.FloatValue(scoreName, false, classes));
-        graph.Node("ArgMax", [combined], indexName, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
-        graph.Graph.Output.Add(OnnxGraph.Int64Value(indexName, false));
-        var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        return proto.ToByteArray();
-    }
-
-    // (x * scale - mean) / std per channel as one multiply and one add, x * (scale / std) + (-mean / std): each is a pass
-    // over the whole input, so the two that remain are left out when they would change nothing (scale 1, mean 0, std 1).
-    private static string Preprocess(OnnxGraph graph, string x, (float Scale, float[] Mean, float[] Std) normalization)
-    {
-        var (scale, mean, std) = normalization;
-        var factor = std.Select(s => scale / s).ToArray();
-        var shift = mean.Zip(std, (m, s) => -m / s).ToArray();
-        if (factor.Any(f => f != 1f))
-            x = graph.Node("Mul", [x, graph.Floats("scale", factor, 1, factor.Length, 1, 1)]);
-        if (shift.Any(b => b != 0f))
-            x = graph.Node("Add", [x, graph.Floats("shift", shift, 1, shift.Length, 1, 1)]);
-        return x;
-    }
-
-    private static string Normalised(OnnxGraph graph, string scores)
-        => graph.Node("Div", [scores, graph.Node("ReduceSum", [scores, graph.Int64s("axes", 1)], attributes: OnnxGraph.Int("keepdims", 1))]);
 
     // One forward at the export size records each module's input shape (adaptive pooling needs it)
     // and checks the size is one the network takes.
-    private static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
+    public static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
     {
         var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
         var removers = new List<Action>();

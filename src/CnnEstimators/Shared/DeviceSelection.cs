@@ -11,13 +11,16 @@ internal static partial class DeviceSelection
 
     public static bool IsValid(string? device) => device is not null && DevicePattern().IsMatch(device);
 
+    /// <exception cref="ArgumentException">The string is not one of the accepted forms.</exception>
+    /// <exception cref="InvalidOperationException">CUDA was asked for and is not available.</exception>
     public static Device Resolve(string device)
     {
+        if (!IsValid(device))
+            throw new ArgumentException(Messages.InvalidDevice(device), nameof(device));
         if (device == "auto")
             return cuda.is_available() ? CUDA : CPU;
         if (device.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
-            throw new InvalidOperationException(
-                $"Device '{device}' was asked for, but CUDA is not available: build with -p:TorchSharpBackend=cuda-linux on a machine with an NVIDIA GPU, or use Device = \"auto\" or \"cpu\".");
+            throw Messages.CudaUnavailable(device);
         return new Device(device);
     }
 }

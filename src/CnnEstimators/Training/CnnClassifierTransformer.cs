@@ -1,0 +1,69 @@
+using Microsoft.ML;
+using MLNetCnn.Persistence;
+using MLNetCnn.Scoring;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn;
+
+/// <summary>
+/// A trained CNN in an ML.NET pipeline: <see cref="CnnBatchedTransformer.Transform"/> adds <c>Score</c> (softmax probabilities)
+/// and <c>PredictedLabel</c> (a key with the training label's values), scoring lazily in batches.
+/// </summary>
+public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposable
+{
+    internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine)
+        : base(new BatchScoring(parts.ImageColumnName, parts.Preprocessing, parts.BatchSize, parts.SkipUnreadableImages, parts.Outputs,
+            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine)))
+    {
+        Model = parts.Model;
+        Outputs = parts.Outputs;
+        History = parts.History;
+        InferenceEngine = engine;
+        Runner = (NetworkRunner)Scoring.Computation;
+    }
+
+    /// <summary>The trained network (on the device it was trained on).</summary>
+    public CnnModel Model { get; }
+
+    /// <summary>Per-epoch training history.</summary>
+    public IReadOnlyList<CnnEpochMetrics> History { get; }
+
+    /// <summary>Name of the Score column.</summary>
+    public string ScoreColumnName => Outputs.ScoreName;
+
+    /// <summary>Name of the PredictedLabel column.</summary>
+    public string PredictedLabelColumnName => Outputs.PredictedLabelName;
+
+    /// <summary>What runs the network when this transformer scores (see <see cref="CnnTrainerOptions.InferenceEngine"/>).</summary>
+    public CnnInferenceEngine InferenceEngine { get; }
+
+    internal ClassifierOutputs Outputs { get; }
+
+    internal NetworkRunner Runner { get; }
+
+    private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
+        => NativeScoringChain.Classifier(ml, NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName), Preprocessing,
+            ImageColumnName, Outputs, onnxPath);
+
+    /// <summary>
+    /// Saves in MLNetCnn's own format (weights, architecture, preprocessing, label values), which
+    /// <c>mlContext.Cnn().LoadClassifier</c> reloads as this TorchSharp transformer, whose <see cref="Model"/> can train further.
+    /// </summary>
+    /// <param name="path">The file to write (atomically: write, then rename).</param>
+    /// <exception cref="NotSupportedException">
+    /// The checkpoint could not be loaded again: the model's <see cref="CnnModel.Architecture"/> is not registered (or builds another
+    /// shape), or the label has no text values. Nothing is written.
+    /// </exception>
+    public void SaveCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History));
+    }
+
+    /// <summary>Frees the network's native memory and its inference session.</summary>
+    public void Dispose()
+    {
+        Runner.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,176 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Microsoft.ML;
+using MLNetCnn.Persistence;
+using MLNetCnn.Scoring;
+using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Tests.Persistence;
+
+/// <summary>
+/// A model's identity is the registry name it was built under: every way a model can reach a classifier (by name, through
+/// Options.Model, registered by the user, imported) saves a checkpoint that loads, or SaveCheckpoint refuses with the reason.
+/// </summary>
+public class ModelIdentityTests
+{
+    private static readonly MLContext Ml = new(seed: 1);
+
+    /// <summary>A user's own architecture, outside the zoo (so it has no ONNX export).</summary>
+    private sealed class TinyNet : CnnModel
+    {
+        private readonly Conv2d conv;
+        private Linear fc;
+
+        public TinyNet(string name, int numClasses, int inChannels) : base(name, numClasses, inChannels)
+        {
+            conv = nn.Conv2d(inChannels, 8, 3, stride: 2, padding: 1);
+            fc = nn.Linear(8, numClasses);
+            RegisterComponents();
+        }
+
+        public override int NumFeatures => 8;
+        public override int DefaultImageSize => 32;
+        public override int MinImageSize => 4;
+        public override IReadOnlyList<string> ClassifierKeyPrefixes => ["fc."];
+        protected override Tensor Features(Tensor images) => nn.functional.adaptive_avg_pool2d(nn.functional.relu(conv.call(images)), 1).flatten(1);
+        protected override Tensor Head(Tensor features) => fc.call(features);
+
+        protected override void ReplaceClassifier(int numClasses)
+        {
+            fc = nn.Linear(8, numClasses);
+            ReplaceModule("fc", fc);
+        }
+    }
+
+    public sealed class Scores
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    private static readonly IDataView Data = Keyed(Shapes.Generate(48, seed: 61));
+
+    private static IDataView Keyed(IEnumerable<ShapeExample> examples)
+    {
+        var raw = Pipelines.ImagesView(Ml, examples);
+        return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+    }
+
+    private static string RegisterTinyNet()
+    {
+        var name = $"tiny_{Guid.NewGuid():N}";
+        CnnZoo.Register(name, (classes, channels) => new TinyNet("TinyNet", classes, channels));
+        return name;
+    }
+
+    // A classifier over a model as it is, without training: what SaveCheckpoint sees is the model's identity alone.
+    private static CnnClassifierTransformer Untrained(CnnModel model, int imageSize = 32) => new(new ClassifierCheckpoint.Contents(
+        model, CnnPreprocessing.ForImages(model, imageSize), "Image", ClassifierOutputs.ForLabelValues("Score", "PredictedLabel", ["a", "b", "c", "d"]),
+        16, false, []), CnnInferenceEngine.Auto);
+
+    private static void RoundTripScoresTheSame(CnnClassifierTransformer classifier, TempFolder folder)
+    {
+        var file = folder.File("classifier.mlnetcnn");
+        classifier.SaveCheckpoint(file);
+        using var loaded = Ml.Cnn().LoadClassifier(file, device: "cpu");
+
+        loaded.Model.GetType().Should().Be(classifier.Model.GetType());
+        loaded.Model.Architecture.Should().Be(classifier.Model.Architecture);
+        var before = Ml.Data.CreateEnumerable<Scores>(classifier.Transform(Data), false).ToList();
+        var after = Ml.Data.CreateEnumerable<Scores>(loaded.Transform(Data), false).ToList();
+        before.Should().HaveCount(48);
+        for (var i = 0; i < before.Count; i++)
+            after[i].Score.Should().Equal(before[i].Score, (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Fact]
+    public void Create_StampsTheRegistryName_WhateverTheClassCallsItself()
+    {
+        var name = RegisterTinyNet();
+
+        using var model = CnnZoo.Create(name, 4, 3);
+
+        model.Architecture.Should().Be(name);
+    }
+
+    [Fact]
+    public void UserRegisteredArchitecture_TrainedByName_SavesAndLoads_ScoringThroughTorchSharp()
+    {
+        using var folder = new TempFolder();
+        var options = Pipelines.FastOptions(epochs: 1, architecture: RegisterTinyNet());
+        using var trained = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data);
+
+        trained.Runner.Should().BeOfType<TorchSharpRunner>("a model class without ONNX export scores through TorchSharp under Auto");
+        RoundTripScoresTheSame(trained, folder);
+    }
+
+    [Fact]
+    public void ModelGivenThroughOptions_SavesAndLoads()
+    {
+        using var folder = new TempFolder();
+        var options = Pipelines.FastOptions(epochs: 1);
+        options.Model = CnnZoo.Create("plain20", numClasses: 10);   // head reset to the data's 4 classes
+        using var trained = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data);
+
+        trained.Model.NumClasses.Should().Be(4);
+        RoundTripScoresTheSame(trained, folder);
+    }
+
+    [Fact]
+    public void ImportedDnnFeaturizerResNet18_SavesAndLoads()
+    {
+        using var folder = new TempFolder();
+        using var classifier = Untrained(DnnFeaturizerResNet18.Import(numClasses: 4), imageSize: 224);
+
+        RoundTripScoresTheSame(classifier, folder);
+    }
+
+    [Fact]
+    public void UnregisteredModelClass_SaveCheckpointRefusesWithTheReason_AndWritesNothing()
+    {
+        using var folder = new TempFolder();
+        using var classifier = Untrained(new TinyNet("tiny_never_registered", 4, 3));
+
+        FluentActions.Invoking(() => classifier.SaveCheckpoint(folder.File("classifier.mlnetcnn")))
+            .Should().Throw<NotSupportedException>().WithMessage("*'tiny_never_registered'*not registered*CnnZoo.Register*");
+        Directory.GetFileSystemEntries(folder.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void ModelClassUnderAnotherClassesName_SaveCheckpointRefuses()
+    {
+        using var folder = new TempFolder();
+        using var classifier = Untrained(new TinyNet("resnet20", 4, 3));
+
+        FluentActions.Invoking(() => classifier.SaveCheckpoint(folder.File("classifier.mlnetcnn")))
+            .Should().Throw<NotSupportedException>().WithMessage("*'resnet20' builds a CifarResNet*TinyNet*");
+    }
+
+    [Fact]
+    public void LoadClassifier_OfAnArchitectureNotRegistered_SaysToRegisterIt()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("classifier.mlnetcnn");
+        using (var classifier = Untrained(CnnZoo.Create(RegisterTinyNet(), 4, 3)))
+            classifier.SaveCheckpoint(file);
+        using (var zip = ZipFile.Open(file, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("classifier.json")!;
+            JsonNode config;
+            using (var read = entry.Open())
+                config = JsonNode.Parse(read)!;
+            config["Architecture"] = "someone_elses_net";
+            entry.Delete();
+            using var write = zip.CreateEntry("classifier.json").Open();
+            using var writer = new System.Text.Json.Utf8JsonWriter(write);
+            config.WriteTo(writer);
+        }
+
+        FluentActions.Invoking(() => Ml.Cnn().LoadClassifier(file))
+            .Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*architecture 'someone_elses_net' is not registered; register it with CnnZoo.Register before loading*");
+    }
+}

@@ -1,15 +1,18 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
+using MLNetCnn.Internal;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace MLNetCnn.Data;
 
 /// <summary>
-/// Reads the image column of the current row of a cursor into a network-sized CHW buffer: bytes for
-/// images, floats for vectors. Channels are converted (grey to colour by repetition, colour to grey by
-/// ITU-R 601 luma) and sizes changed by bilinear interpolation (antialiased when shrinking).
+/// Reads the image column of the current row of a cursor into a network-sized CHW buffer: bytes for images, floats for
+/// vectors. Images are resized and made grey by ML.NET's own operations (<c>ResizeImages</c> in Fill mode, SkiaSharp's
+/// nearest-neighbour sampling, then <c>ConvertToGrayscale</c>), the steps of the chain a model saves as, so training, both
+/// inference engines and the saved model see the same pixels. Vectors of another shape are converted (grey to colour by
+/// repetition, colour to grey by ITU-R 601 luma) and resized by bilinear interpolation (antialiased when shrinking).
 /// </summary>
 internal sealed class PixelReader
 {
@@ -47,17 +50,32 @@ internal sealed class PixelReader
         if (image is null || image.Width == 0 || image.Height == 0)
             throw new InvalidDataException($"Row {row}: column '{columnName}' holds no image (empty path or unreadable file).");
         var (height, width) = (image.Height, image.Width);
+        if ((long)height * width > CnnImageLimits.MaxPixels)
+            throw new InvalidDataException(
+                $"Row {row}: the image of column '{columnName}' is {width}x{height} = {(long)width * height:N0} pixels, over the limit of " +
+                $"{CnnImageLimits.MaxPixels:N0} (CnnImageLimits.MaxPixels). Shrink the image, or raise the limit if it is genuine.");
         if (preprocessing.Channels == 3 && height == preprocessing.Height && width == preprocessing.Width)
         {
             ToPlanarRgb(image, destination);  // straight into the batch: no copy per row
             return;
         }
-        var rgb = new byte[3 * height * width];
-        ToPlanarRgb(image, rgb);
-        using var scope = NewDisposeScope();
-        var converted = Fit(tensor(rgb, [3, height, width]).to_type(ScalarType.Float32));
-        var bytes = converted.round().clamp(0, 255).to_type(ScalarType.Byte);
-        bytes.data<byte>().CopyTo(destination);
+        // The saved chain's steps, in its order: resize, then grey; then the red plane of a grey image, as ExtractPixels takes it.
+        var resized = height == preprocessing.Height && width == preprocessing.Width
+            ? image
+            : MLNetInternals.ImageOf(MLNetInternals.ResizeFill(image, preprocessing.Width, preprocessing.Height));
+        var converted = preprocessing.Channels == 1 ? MLNetInternals.Grayscale(resized) : resized;
+        try
+        {
+            if (preprocessing.Channels == 3)
+                ToPlanarRgb(converted, destination);
+            else
+                ToPlane(converted, destination);
+        }
+        finally
+        {
+            if (converted != image) converted.Dispose();
+            if (resized != image && resized != converted) resized.Dispose();
+        }
     }
 
     /// <summary>Reads the current row's vector as floats (vector columns).</summary>
@@ -105,6 +123,16 @@ internal sealed class PixelReader
         var shrinking = chw.shape[1] > preprocessing.Height || chw.shape[2] > preprocessing.Width;
         return nn.functional.interpolate(chw.unsqueeze(0), [preprocessing.Height, preprocessing.Width],
             mode: InterpolationMode.Bilinear, align_corners: false, antialias: shrinking).squeeze(0);
+    }
+
+    // The red channel of a grey image (all three are equal), as ExtractPixels' Red reads it.
+    private static void ToPlane(MLImage grey, Span<byte> plane)
+    {
+        var pixels = grey.Pixels;
+        var stride = grey.BitsPerPixel / 8;
+        var red = grey.PixelFormat == MLPixelFormat.Bgra32 ? 2 : 0;
+        for (var i = 0; i < plane.Length; i++)
+            plane[i] = pixels[i * stride + red];
     }
 
     // MLImage keeps 32-bit BGRA or RGBA pixels; the network wants planar RGB.

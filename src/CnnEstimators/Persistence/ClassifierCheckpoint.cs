@@ -55,26 +55,25 @@ internal static class ClassifierCheckpoint
         if (!File.Exists(path))
             throw new FileNotFoundException($"Classifier file '{path}' does not exist.", path);
         Config config;
-        CnnModel model;
+        CnnModel? model = null;
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            using (var json = Entry(zip, path, ConfigEntry).Open())
-                config = JsonSerializer.Deserialize<Config>(json) ?? throw Corrupt(path, "empty configuration");
+            config = JsonSerializer.Deserialize<Config>(ZipIntegrity.ReadVerified(Entry(zip, path, ConfigEntry), path)) ?? throw Corrupt(path, "empty configuration");
             if (config.Version != FormatVersion)
                 throw Corrupt(path, $"format version {config.Version}; this MLNetCnn reads version {FormatVersion}");
+            if (CheckpointConfigProblems(config) is { Count: > 0 } problems)
+                throw Corrupt(path, "its configuration is inconsistent: " + string.Join("; ", problems));
             if (!CnnZoo.IsRegistered(config.Architecture))
                 throw new InvalidDataException(
                     $"'{path}': architecture '{config.Architecture}' is not registered; register it with CnnZoo.Register before loading.");
+            var weights = ZipIntegrity.ReadVerified(Entry(zip, path, WeightsEntry), path);
             model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels);
-            using var buffer = new MemoryStream();
-            using (var weights = Entry(zip, path, WeightsEntry).Open())
-                weights.CopyTo(buffer);
-            buffer.Position = 0;
-            model.load(buffer);
+            WeightFile.LoadTorchSharpInto(model, config.Architecture, new MemoryStream(weights, writable: false), $"{path}!{WeightsEntry}");
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
+            model?.Dispose();
             throw e is InvalidDataException { Message: var m } && m.Contains(path) ? e : Corrupt(path, e.Message);
         }
 
@@ -83,6 +82,48 @@ internal static class ClassifierCheckpoint
         var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
         model.to(DeviceSelection.Resolve(device));
         return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History);
+    }
+
+    // Sizes beyond these are corrupt files, refused before anything is allocated for them.
+    private const int MaxClasses = 100_000;
+    private const int MaxSide = 16_384;
+    private const int MaxBatch = 1 << 16;
+
+    /// <summary>Every way the configuration contradicts itself or is implausible; the weights are checked against it when they load.</summary>
+    private static List<string> CheckpointConfigProblems(Config c)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string problem)
+        {
+            if (!ok)
+                problems.Add(problem);
+        }
+        Check(!string.IsNullOrWhiteSpace(c.Architecture), "no architecture is named");
+        Check(c.NumClasses is >= 2 and <= MaxClasses, $"class count {c.NumClasses} is not between 2 and {MaxClasses}");
+        Check(c.LabelValues is not null && c.LabelValues.Length == c.NumClasses,
+            $"{c.NumClasses} classes but {c.LabelValues?.Length.ToString() ?? "no"} label values");
+        if (c.LabelValues is not null)
+        {
+            Check(c.LabelValues.All(v => !string.IsNullOrEmpty(v)), "a label value is empty or missing");
+            Check(c.LabelValues.Distinct(StringComparer.Ordinal).Count() == c.LabelValues.Length, "label values repeat");
+        }
+        Check(Enum.IsDefined(c.InputKind), $"input kind {(int)c.InputKind} is unknown");
+        Check(c.InChannels is 1 or 3 && c.Channels == c.InChannels, $"channels {c.Channels} and model channels {c.InChannels} must be equal, 1 or 3");
+        Check(c.Height is >= 1 and <= MaxSide && c.Width is >= 1 and <= MaxSide, $"input size {c.Height}x{c.Width} is not between 1 and {MaxSide}");
+        Check(c.BatchSize is >= 1 and <= MaxBatch, $"batch size {c.BatchSize} is not between 1 and {MaxBatch}");
+        if (c.Mean is null || c.Std is null)
+            problems.Add("mean or std is missing");
+        else if (c.InChannels is 1 or 3)
+            problems.AddRange(new PixelNormalization(c.InChannels, Math.Max(c.Height, 1), Math.Max(c.Width, 1), c.PixelScale, c.Mean, c.Std).Problems());
+        Check(c.InputKind == CnnInputKind.Vector
+                ? c.VectorShape is [1 or 3, >= 1 and <= MaxSide, >= 1 and <= MaxSide]
+                : c.VectorShape is null,
+            $"vector shape [{string.Join(", ", c.VectorShape ?? [])}] does not fit input kind {c.InputKind}");
+        string?[] columns = [c.ImageColumnName, c.ScoreColumnName, c.PredictedLabelColumnName];
+        Check(columns.All(n => !string.IsNullOrWhiteSpace(n)) && columns.Distinct(StringComparer.Ordinal).Count() == 3,
+            $"column names '{c.ImageColumnName}', '{c.ScoreColumnName}', '{c.PredictedLabelColumnName}' must be non-empty and distinct");
+        Check(c.History is not null, "the training history is missing");
+        return problems;
     }
 
     private static ZipArchiveEntry Entry(ZipArchive zip, string path, string name)

@@ -9,6 +9,7 @@ namespace MLNetCnn.Scoring;
 /// </summary>
 internal sealed class BatchedRows : IDisposable
 {
+    private readonly IDataView input;
     private readonly DataViewRowCursor lookahead;
     private readonly PixelReader pixels;
     private readonly BatchScoring scoring;
@@ -20,6 +21,7 @@ internal sealed class BatchedRows : IDisposable
 
     public BatchedRows(IDataView input, BatchScoring scoring)
     {
+        this.input = input;
         var image = input.Schema[scoring.ImageColumnName];
         lookahead = input.GetRowCursor([image]);
         pixels = new PixelReader(lookahead, image, scoring.Preprocessing);
@@ -57,6 +59,12 @@ internal sealed class BatchedRows : IDisposable
             {
                 unreadable[count] = true;
                 batch.Clear(count);   // scored, then replaced by NaN: zeros keep the batch finite
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException(
+                    $"{e.Message.TrimEnd('.')}{RowDescription.Of(input, lookahead.Position)}. Fix or remove the row, or train with " +
+                    "SkipUnreadableImages = true so that such rows score as missing.", e);
             }
             count++;
         }

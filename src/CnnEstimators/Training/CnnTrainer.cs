@@ -138,6 +138,9 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             return given;
         }
         var architecture = resumed?.Architecture ?? options.Architecture;
+        if (resumed is not null && !CnnZoo.IsRegistered(architecture))
+            throw new InvalidDataException(
+                $"Checkpoint '{options.ResumeFromCheckpoint}': architecture '{architecture}' is not registered; register it with CnnZoo.Register before resuming.");
         var inChannels = options.Channels ?? (kind == CnnInputKind.Vector ? options.VectorShape!.Value.Channels : 3);
         if (resumed is not null && (resumed.NumClasses != classes || resumed.InChannels != inChannels))
             throw new ArgumentException(

@@ -50,22 +50,22 @@ internal sealed class TrainingCheckpoint
         using var zip = Open(path);
         // Entries are copied to memory: TorchSharp's readers need seekable streams, and the file is read only here.
         var entries = new Dictionary<string, byte[]>();
-        foreach (var entry in zip.Entries)
+        try
         {
-            using var buffer = new MemoryStream();
-            try
-            {
-                using (var stream = entry.Open())
-                    stream.CopyTo(buffer);
-            }
-            catch (InvalidDataException e)
-            {
-                throw Corrupt(path, $"'{entry.FullName}' could not be read ({e.Message})");
-            }
-            entries[entry.FullName] = buffer.ToArray();
+            foreach (var entry in zip.Entries)
+                entries[entry.FullName] = ZipIntegrity.ReadVerified(entry, path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Corrupt(path, e.Message);
         }
         var checkpoint = new TrainingCheckpoint(path, entries);
-        checkpoint.Counters = checkpoint.ReadEntry(StateEntry, s => JsonSerializer.Deserialize<State>(s, Json)) ?? throw Corrupt(path, "empty state");
+        var state = checkpoint.ReadEntry(StateEntry, s => JsonSerializer.Deserialize<State>(s, Json)) ?? throw Corrupt(path, "empty state");
+        if (string.IsNullOrWhiteSpace(state.Architecture) || state.NumClasses < 2 || state.InChannels < 1 || state.EpochsDone < 0
+            || state.History is null || state.History.Count != state.EpochsDone || state.BestEpoch < 0 || state.BestEpoch > state.EpochsDone)
+            throw Corrupt(path, $"its state is inconsistent ({state.Architecture}, {state.NumClasses} classes, {state.InChannels} channels, " +
+                                $"{state.EpochsDone} epochs done with {state.History?.Count.ToString() ?? "no"} in the history, best epoch {state.BestEpoch})");
+        checkpoint.Counters = state;
         return checkpoint;
     }
 
@@ -84,11 +84,18 @@ internal sealed class TrainingCheckpoint
     /// <summary>Restores weights, optimiser, generators; returns the best weights when the checkpoint has them.</summary>
     public Dictionary<string, Tensor>? Restore(nn.Module model, OptimizerHelper optimizer, Generator generator)
     {
-        ReadEntry("model.bin", s => model.load(s));
+        ReadEntry("model.bin", s => { WeightFile.LoadTorchSharpInto(model, "the model", s, $"{path}!model.bin"); return 0; });
         ReadEntry("optimizer.bin", s => { using var r = new BinaryReader(s); optimizer.load_state_dict(r); return 0; });
         ReadEntry("generator.bin", s => { generator.set_state(ReadBytes(s)); return 0; });
         ReadEntry("default_generator.bin", s => { Generator.Default.set_state(ReadBytes(s)); return 0; });
-        return entries.ContainsKey("best.safetensors") ? ReadEntry("best.safetensors", s => Safetensors.LoadStateDict(s)) : null;
+        return entries.ContainsKey("best.safetensors")
+            ? ReadEntry("best.safetensors", s =>
+            {
+                SafetensorsHeader.Validate(s, $"{path}!best.safetensors");
+                s.Position = 0;
+                return Safetensors.LoadStateDict(s);
+            })
+            : null;
     }
 
     private static ZipArchive Open(string path)
@@ -110,7 +117,8 @@ internal sealed class TrainingCheckpoint
         if (!entries.TryGetValue(name, out var bytes))
             throw Corrupt(path, $"it has no '{name}'");
         try { return read(new MemoryStream(bytes, writable: false)); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or JsonException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or JsonException
+                                   or InvalidDataException)
         {
             throw Corrupt(path, $"'{name}' could not be read ({e.Message})");
         }

@@ -2,7 +2,9 @@ namespace MLNetCnn.Zoo;
 
 /// <summary>
 /// Writes a file so that readers see the old file or the new one, never half of one: the content goes to a temporary
-/// file in the target's folder, which is renamed over the target once complete and deleted on any failure.
+/// file in the target's folder, which is renamed over the target once complete and deleted on any failure. A process
+/// killed mid-write cannot delete its temporary file, so each write first removes those an earlier writer of the same
+/// target left (one writer per target at a time, as for a training run's checkpoint).
 /// </summary>
 internal static class AtomicFile
 {
@@ -25,8 +27,10 @@ internal static class AtomicFile
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Cannot write '{path}': the folder '{folder}' does not exist. Create it first.");
-        // Hidden and unique, so two writers of one target never share a temporary file.
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var prefix = $".{Path.GetFileName(full)}.";
+        foreach (var stale in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+            File.Delete(stale);
+        var temporary = Path.Combine(folder, $"{prefix}{Guid.NewGuid():N}.tmp");
         try
         {
             writeFile(temporary);

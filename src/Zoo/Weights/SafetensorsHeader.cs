@@ -4,8 +4,10 @@ using System.Text.Json;
 namespace MLNetCnn.Zoo;
 
 /// <summary>
-/// Checks a safetensors header against the file before any tensor is read: the header must fit in the
-/// file, and every tensor's byte range must lie inside the data section and match its shape and dtype.
+/// Checks a safetensors header against the file before any tensor is read, by the format's own rules: the header is
+/// UTF-8 JSON of one object, each key once; every tensor has a known dtype, a shape of non-negative sizes and a byte range
+/// whose length is its element count times the dtype's width (without overflow); and the ranges, in order, cover the data
+/// section exactly, without holes or overlaps (two keys on the same bytes would give one parameter another's values).
 /// </summary>
 internal static class SafetensorsHeader
 {
@@ -17,6 +19,12 @@ internal static class SafetensorsHeader
     public static void Validate(string path)
     {
         using var stream = File.OpenRead(path);
+        Validate(stream, path);
+    }
+
+    /// <summary>Checks a safetensors file held in a seekable stream (a checkpoint's entry); the position is left past the header.</summary>
+    public static void Validate(Stream stream, string path)
+    {
         Span<byte> lengthBytes = stackalloc byte[8];
         if (stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
             throw Invalid(path, "the file is shorter than the 8-byte header length");
@@ -34,16 +42,43 @@ internal static class SafetensorsHeader
         {
             if (json.RootElement.ValueKind != JsonValueKind.Object)
                 throw Invalid(path, "the header is not a JSON object");
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var spans = new List<(long Begin, long End, string Name)>();
             foreach (var entry in json.RootElement.EnumerateObject())
             {
+                if (!names.Add(entry.Name))
+                    throw Invalid(path, $"the header names '{entry.Name}' twice");
                 if (entry.Name == "__metadata__")
+                {
+                    if (entry.Value.ValueKind != JsonValueKind.Object || entry.Value.EnumerateObject().Any(m => m.Value.ValueKind != JsonValueKind.String))
+                        throw Invalid(path, "__metadata__ must be an object of strings");
                     continue;
-                ValidateEntry(path, entry, dataLength);
+                }
+                spans.Add(ValidateEntry(path, entry, dataLength));
             }
+            CheckCoverage(path, spans, dataLength);
         }
     }
 
-    private static void ValidateEntry(string path, JsonProperty entry, long dataLength)
+    // Sorted by start, each range must begin where the previous ended: no overlap, no hole, and the last ends at the data's end.
+    private static void CheckCoverage(string path, List<(long Begin, long End, string Name)> spans, long dataLength)
+    {
+        long expected = 0;
+        string previous = "the start of the data";
+        foreach (var (begin, end, name) in spans.OrderBy(s => s.Begin).ThenBy(s => s.End))
+        {
+            if (begin < expected)
+                throw Invalid(path, $"tensor '{name}' at bytes [{begin}, {end}) overlaps {previous}");
+            if (begin > expected)
+                throw Invalid(path, $"bytes [{expected}, {begin}) before tensor '{name}' belong to no tensor");
+            expected = end;
+            previous = $"tensor '{name}'";
+        }
+        if (expected != dataLength)
+            throw Invalid(path, $"the tensors end at byte {expected} of a data section of {dataLength} bytes (trailing bytes belong to no tensor)");
+    }
+
+    private static (long Begin, long End, string Name) ValidateEntry(string path, JsonProperty entry, long dataLength)
     {
         var value = entry.Value;
         if (value.ValueKind != JsonValueKind.Object
@@ -53,17 +88,27 @@ internal static class SafetensorsHeader
             throw Invalid(path, $"tensor '{entry.Name}' lacks dtype, shape or a [begin, end] data_offsets pair");
         if (!BytesPerElement.TryGetValue(dtype.GetString()!, out var elementSize))
             throw Invalid(path, $"tensor '{entry.Name}' has unsupported dtype '{dtype.GetString()}'");
-        long elements = 1;
-        foreach (var dim in shape.EnumerateArray())
+        long bytes;
+        try
         {
-            if (!dim.TryGetInt64(out var d) || d < 0)
-                throw Invalid(path, $"tensor '{entry.Name}' has an invalid shape {shape}");
-            elements = checked(elements * d);
+            long elements = 1;
+            foreach (var dim in shape.EnumerateArray())
+            {
+                if (!dim.TryGetInt64(out var d) || d < 0)
+                    throw Invalid(path, $"tensor '{entry.Name}' has an invalid shape {shape}");
+                elements = checked(elements * d);
+            }
+            bytes = checked(elements * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw Invalid(path, $"tensor '{entry.Name}' has shape {shape}, more elements than any file holds");
         }
         if (!offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength)
             throw Invalid(path, $"tensor '{entry.Name}' has data_offsets {offsets} outside the data section of {dataLength} bytes (truncated or corrupt file)");
-        if (end - begin != elements * elementSize)
-            throw Invalid(path, $"tensor '{entry.Name}' spans {end - begin} bytes but shape {shape} of {dtype.GetString()} needs {elements * elementSize}");
+        if (end - begin != bytes)
+            throw Invalid(path, $"tensor '{entry.Name}' spans {end - begin} bytes but shape {shape} of {dtype.GetString()} needs {bytes}");
+        return (begin, end, entry.Name);
     }
 
     private static InvalidDataException Invalid(string path, string reason)

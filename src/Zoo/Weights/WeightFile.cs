@@ -21,15 +21,31 @@ internal static class WeightFile
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Weights file '{path}' for {name} does not exist.", path);
-        var skipped = skip ?? [];
-        if (FormatOf(path) == Format.TorchSharp)
-        {
-            LoadTorchSharpFormat(model, name, path, strict, skipped);
-            return;
-        }
         using var scope = NewDisposeScope();
-        var source = FormatOf(path) == Format.PyTorch ? ReadPyTorch(path) : ReadSafetensors(path);
-        Apply(model, name, path, source, strict, skipped);
+        var source = FormatOf(path) switch
+        {
+            Format.PyTorch => ReadPyTorch(path),
+            Format.Safetensors => ReadSafetensors(path),
+            _ => ReadTorchSharp(path),
+        };
+        // Every check is made against the whole file before the first weight is copied: a refused file leaves the model as it was.
+        Apply(model, name, path, source, strict, skip ?? []);
+    }
+
+    /// <summary>Loads weights in TorchSharp's format from a stream (a checkpoint's entry) into <paramref name="model"/>, every key required.</summary>
+    /// <exception cref="InvalidDataException">The content is malformed, or its keys or shapes do not match the model's.</exception>
+    public static void LoadTorchSharpInto(nn.Module model, string modelName, Stream stream, string name)
+    {
+        using var scope = NewDisposeScope();
+        var source = TorchSharpFormat.Read(stream, name);
+        try
+        {
+            Apply(model, modelName, name, source, strict: true, []);
+        }
+        catch (WeightsMismatchException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
     }
 
     public static void Save(nn.Module model, string path)
@@ -43,8 +59,15 @@ internal static class WeightFile
             }
         });
 
+    private static Dictionary<string, Tensor> ReadTorchSharp(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return TorchSharpFormat.Read(stream, path);
+    }
+
     private static Dictionary<string, Tensor> ReadPyTorch(string path)
     {
+        ZipIntegrity.VerifyAll(path);
         Hashtable table;
         try
         {
@@ -52,9 +75,9 @@ internal static class WeightFile
             // description, so a pickle that would run code is never executed.
             table = PyTorchUnpickler.UnpickleStateDict(path);
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidCastException or NotImplementedException or InvalidOperationException
-                                   or EndOfStreamException or IOException or ArgumentException or FormatException or NullReferenceException
-                                   or Razorvine.Pickle.PickleException)
+        // Whatever the unpickler or libtorch underneath it throws (a C++ exception surfaces as ExternalException, a string that
+        // claims gigabytes as OutOfMemoryException), the file is at fault.
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new InvalidDataException(
                 $"'{path}' is not a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format ({e.Message}). " +
@@ -98,22 +121,4 @@ internal static class WeightFile
                 tensor.copy_(value);
         }
     }
-
-    private static void LoadTorchSharpFormat(nn.Module model, string name, string path, bool strict, IReadOnlyCollection<string> skip)
-    {
-        try
-        {
-            model.load(path, strict, skip.Count == 0 ? null : ExpandPrefixes(model, skip));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or NotImplementedException)
-        {
-            throw new InvalidDataException(
-                $"'{path}' could not be loaded into {name} as a TorchSharp weights file ({e.Message}). " +
-                "Check that it was saved from this architecture with SaveWeights, or use .pt/.pth/.safetensors for PyTorch files.", e);
-        }
-    }
-
-    // TorchSharp's own loader skips exact keys, not prefixes.
-    private static List<string> ExpandPrefixes(nn.Module model, IReadOnlyCollection<string> prefixes)
-        => model.state_dict().Keys.Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
 }

@@ -5,7 +5,7 @@ using MLNetCnn.Internal;
 
 namespace MLNetCnn.Tests.Internal;
 
-/// <summary>The two ML.NET internals we reach still exist with the shapes we bind to (a failure here means an ML.NET upgrade moved them).</summary>
+/// <summary>The ML.NET internals we reach still exist with the shapes we bind to (a failure here means an ML.NET upgrade moved them).</summary>
 public class MLNetInternalsTests
 {
     [Fact]
@@ -33,5 +33,41 @@ public class MLNetInternalsTests
         }
 
         messages.Should().Contain(m => m.Contains("hello from")).And.HaveCountGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public void ImageOperations_AreTheOnesOfResizeImagesAndConvertToGrayscale()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(5);
+        var pixels = new byte[4 * 37 * 23];
+        random.NextBytes(pixels);
+        using var image = MLImage.CreateFromPixels(37, 23, MLPixelFormat.Rgba32, pixels);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageRow { Image = image } });
+        var chain = ml.Transforms.ResizeImages("Resized", 16, 12, "Image", Microsoft.ML.Transforms.Image.ImageResizingEstimator.ResizingKind.Fill)
+            .Append(ml.Transforms.ConvertToGrayscale("Grey", "Resized"));
+        var row = ml.Data.CreateEnumerable<GreyRow>(chain.Fit(view).Transform(view), false).Single();
+
+        using var resized = MLNetInternals.ImageOf(MLNetInternals.ResizeFill(image, 16, 12));
+        using var grey = MLNetInternals.Grayscale(resized);
+
+        (resized.Width, resized.Height).Should().Be((16, 12));
+        resized.Pixels.ToArray().Should().Equal(row.Resized.Pixels.ToArray());
+        grey.Pixels.ToArray().Should().Equal(row.Grey.Pixels.ToArray());
+    }
+
+    public sealed class ImageRow
+    {
+        [Microsoft.ML.Transforms.Image.ImageType(23, 37)]
+        public MLImage Image { get; set; } = null!;
+    }
+
+    public sealed class GreyRow
+    {
+        [Microsoft.ML.Transforms.Image.ImageType(12, 16)]
+        public MLImage Resized { get; set; } = null!;
+
+        [Microsoft.ML.Transforms.Image.ImageType(12, 16)]
+        public MLImage Grey { get; set; } = null!;
     }
 }

@@ -56,6 +56,57 @@ public class ModelSaveLoadTests
         engine.Predict(new FileRow { ImagePath = "square-0.png" }).Score.Should().HaveCount(4);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1)]
+    public void SaveLoad_ImagesOfRandomSizesAndAspectRatios_ScoreTheSameLiveAndLoaded(int channels)
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        var random = new Random(37 + channels);
+        // The generated shapes stretched to random sizes (15 to 90 pixels a side), so every row needs resizing, up or down.
+        var rows = Shapes.SaveAsPng(Shapes.Generate(96, seed: 36), folder.Path);
+        foreach (var row in rows)
+        {
+            var path = Path.Combine(folder.Path, row.ImagePath);
+            using var image = MLImage.CreateFromFile(path);
+            var (width, height) = (random.Next(15, 91), random.Next(15, 91));
+            using var stretched = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, Stretch(image, width, height));
+            stretched.Save(path);
+        }
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = Pipelines.FastOptions(epochs: 1);
+        options.Channels = channels;
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(options))
+            .Append(ml.Transforms.CopyColumns("PredictedLabelKey", "PredictedLabel"))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        var model = pipeline.Fit(data);
+        var zip = folder.File("model.zip");
+
+        ml.Model.Save(model, data.Schema, zip);
+        var loaded = new MLContext(seed: 5).Model.Load(zip, out _);
+
+        AssertSameScoring(ml, model, loaded, data);
+    }
+
+    // Nearest-neighbour stretch of an RGBA image, written here so the test does not lean on the resizer it checks.
+    private static byte[] Stretch(MLImage image, int width, int height)
+    {
+        var source = image.Pixels;
+        var (r, b) = image.PixelFormat == MLPixelFormat.Bgra32 ? (2, 0) : (0, 2);
+        var pixels = new byte[4 * width * height];
+        for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
+        {
+            var s = 4 * (y * image.Height / height * image.Width + x * image.Width / width);
+            var d = 4 * (y * width + x);
+            (pixels[d], pixels[d + 1], pixels[d + 2], pixels[d + 3]) = (source[s + r], source[s + 1], source[s + b], 255);
+        }
+        return pixels;
+    }
+
     [Fact]
     public void SaveLoad_VectorPipeline_ScoresTheSame()
     {

@@ -5,7 +5,9 @@
 // Fit also reads the IDataView into its tensor cache).
 // Usage: dotnet run -c Release --project bench/TrainingThroughput
 //        [-- --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 --epochs 1 --repeats 5 --threads 2 --device cpu
-//            --python /usr/bin/python3.13]
+//            --python /usr/bin/python3.13 --score-check 1]
+// --score-check 1 then trains once more and scores the rows with the trained transformer (TorchSharp on CUDA, ONNX Runtime on
+// the CPU), reports images/s, and compares the scores with the same model saved, reloaded on the CPU and run by ONNX Runtime.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -72,6 +74,8 @@ for (var r = 0; r < repeats; r++)
 var name = $"{arch} {channels}x{size}x{size} b{batch}, {rows} rows x {epochs} epoch(s){(device == "cpu" ? "" : $", {device}")}";
 PrintRow("training loop", Median(handLoop), Median(trainerLoop), pytorchLoop);
 PrintRow("end to end (Fit)", Median(handEndToEnd), Median(trainerFit), pytorchEndToEnd);
+if (arguments.Get("--score-check", 0) == 1)
+    ScoreCheck();
 
 void PrintRow(string measure, double hand, double trainer, List<double> pytorch)
 {
@@ -119,6 +123,29 @@ void TrainerRun()
     trainerFit.Add(fit);
 }
 
+CnnTrainerOptions TrainerOptions() => new()
+{
+    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (channels, size, size), Epochs = epochs, BatchSize = batch,
+    LearningRate = 0.05, Threads = threads, Seed = 1, Device = device, Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray(),
+};
+
+void ScoreCheck()
+{
+    using var model = ml.MulticlassClassification.Trainers.Cnn(TrainerOptions()).Fit(keyed);
+    var clock = Stopwatch.StartNew();
+    var scores = ml.Data.CreateEnumerable<Scored>(model.Transform(keyed), false).Select(s => s.Score).ToList();
+    var seconds = clock.Elapsed.TotalSeconds;
+    var checkpoint = Path.Combine(Path.GetTempPath(), $"mlnetcnn-bench-{Guid.NewGuid():N}.mlnetcnn");
+    model.SaveCheckpoint(checkpoint);
+    using var onCpu = ml.Cnn().LoadClassifier(checkpoint, device: "cpu", engine: CnnInferenceEngine.OnnxRuntime);
+    File.Delete(checkpoint);
+    var reference = ml.Data.CreateEnumerable<Scored>(onCpu.Transform(keyed), false).Select(s => s.Score).ToList();
+    var difference = scores.Zip(reference).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"scoring {rows} rows on {model.Model.parameters().First().device} (engine {model.InferenceEngine}: TorchSharp on CUDA, else ONNX Runtime): {rows / seconds:F0} images/s; " +
+        $"largest score difference against the checkpoint reloaded on the CPU under ONNX Runtime: {difference:G3}"));
+}
+
 void PyTorchRun()
 {
     var (loop, endToEnd) = PyTorchEpoch(python!);
@@ -128,13 +155,8 @@ void PyTorchRun()
 
 (double Loop, double Fit) TrainerEpoch()
 {
-    var options = new CnnTrainerOptions
-    {
-        Architecture = arch, ImageColumnName = "Pixels", VectorShape = (channels, size, size), Epochs = epochs, BatchSize = batch,
-        LearningRate = 0.05, Threads = threads, Seed = 1, Device = device, Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray(),
-    };
     var clock = Stopwatch.StartNew();
-    using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keyed);
+    using var model = ml.MulticlassClassification.Trainers.Cnn(TrainerOptions()).Fit(keyed);
     // The loop figure is the training batches' own time (History's images/s), as the hand loop's clock starts after model creation.
     return (epochs * rows / model.History.Sum(h => rows / h.ImagesPerSecond), epochs * rows / clock.Elapsed.TotalSeconds);
 }
@@ -154,6 +176,11 @@ static SchemaDefinition SchemaDefinitionFor(int length)
     var definition = SchemaDefinition.Create(typeof(Row));
     definition[nameof(Row.Pixels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, length);
     return definition;
+}
+
+internal sealed class Scored
+{
+    public float[] Score { get; set; } = [];
 }
 
 internal sealed class Row

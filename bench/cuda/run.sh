@@ -12,5 +12,5 @@ export LD_LIBRARY_PATH=$torch_lib:${LD_LIBRARY_PATH:-}
 cd "$work/app"
 ldd -r libLibTorchSharp.so 2>&1 | grep -E "libtorch|libc10|not found|undefined" | head -20
 peer="--python python3 --threads 8 --device cuda"
-timeout 200 ./TrainingThroughput --arch resnet18 --channels 3 --size 32 --batch 256 --rows 12800 --epochs 2 --repeats 3 $peer 2>&1 | tee "$out/cifar.log"
+timeout 200 ./TrainingThroughput --arch resnet18 --channels 3 --size 32 --batch 256 --rows 12800 --epochs 2 --repeats 3 --score-check 1 $peer 2>&1 | tee "$out/cifar.log"
 timeout 200 ./TrainingThroughput --arch resnet50 --channels 3 --size 224 --batch 64 --rows 1280 --epochs 1 --repeats 3 $peer 2>&1 | tee "$out/imagenet.log"

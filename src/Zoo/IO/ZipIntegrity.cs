@@ -33,12 +33,14 @@ internal static class ZipIntegrity
     }
 
     /// <summary>Checks every entry of the zip file at <paramref name="path"/> (a PyTorch .pt/.pth file, say) before another reader trusts it.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="expected">What the file should be, for the error when it is no zip at all.</param>
     /// <exception cref="InvalidDataException">The file is not a zip, or an entry is corrupt.</exception>
-    public static void VerifyAll(string path)
+    public static void VerifyAll(string path, string expected)
     {
         ZipArchive zip;
         try { zip = ZipFile.OpenRead(path); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"'{path}' is not a zip file ({e.Message}).", e); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"'{path}' is not {expected}: it is not a zip file ({e.Message}).", e); }
         using (zip)
             foreach (var entry in zip.Entries)
                 ReadVerified(entry, path);

@@ -67,7 +67,7 @@ internal static class WeightFile
 
     private static Dictionary<string, Tensor> ReadPyTorch(string path)
     {
-        ZipIntegrity.VerifyAll(path);
+        ZipIntegrity.VerifyAll(path, "a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format");
         Hashtable table;
         try
         {

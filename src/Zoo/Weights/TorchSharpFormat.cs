@@ -55,10 +55,10 @@ internal static class TorchSharpFormat
                     shape[d] = Number(reader, name, $"a size of '{key}'");
                     bytes = shape[d] == 0 ? 0 : bytes > Left() / shape[d] ? long.MaxValue : bytes * shape[d];
                 }
-                if (bytes > int.MaxValue)
-                    throw Invalid(name, $"'{key}' of shape [{string.Join(", ", shape)}] is larger than the 2 GB a TorchSharp weights file can hold per tensor");
                 if (bytes > Left())
                     throw Invalid(name, $"'{key}' of shape [{string.Join(", ", shape)}] needs {(bytes == long.MaxValue ? "more" : bytes.ToString())} bytes; {Left()} are left (truncated or corrupt)");
+                if (bytes > int.MaxValue)
+                    throw Invalid(name, $"'{key}' of shape [{string.Join(", ", shape)}] is larger than the 2 GB a TorchSharp weights file can hold per tensor");
                 var tensor = empty(shape, dtype);
                 tensor.bytes = reader.ReadBytes((int)bytes);
                 result[key] = tensor;

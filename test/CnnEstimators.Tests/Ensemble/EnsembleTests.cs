@@ -1,5 +1,8 @@
 using FluentAssertions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using MLNetCnn.Internal;
 using MLNetCnn.Tests.Support;
 
 namespace MLNetCnn.Tests.Ensemble;
@@ -49,6 +52,31 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
         var second = ScoresOf(f.Trained[1]);
 
         first.Zip(second).Should().Contain(p => !p.First.Score.SequenceEqual(p.Second.Score));
+    }
+
+    [Fact]
+    public void Ensemble_OutputColumns_CarryTheTrainersAnnotations_InTheSchemaAndTheEstimatorsShape()
+    {
+        var estimator = f.Ml.Transforms.CnnEnsemble(f.Trained);
+        // The training data's shape: an image and a key label with text values (SchemaShape.Create is internal to ML.NET).
+        var keyValues = MLNetInternals.NewColumn("KeyValues", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false, null);
+        var input = new SchemaShape([
+            MLNetInternals.NewColumn("Image", SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType(32, 32), false, null),
+            MLNetInternals.NewColumn("Label", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape([keyValues])),
+        ]);
+        var trainerShape = f.Ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions()).GetOutputSchema(input);
+
+        var ensembleShape = estimator.GetOutputSchema(input);
+        var schema = estimator.Fit(f.Train).GetOutputSchema(f.Train.Schema);
+
+        foreach (var name in new[] { "Score", "PredictedLabel" })
+        {
+            var expected = trainerShape.Single(c => c.Name == name);
+            var actual = ensembleShape.Single(c => c.Name == name);
+            actual.Annotations.Select(a => a.Name).Should().BeEquivalentTo(expected.Annotations.Select(a => a.Name), $"{name} is annotated as the trainer annotates it");
+            schema[name].Annotations.Schema.Select(c => c.Name).Should().BeEquivalentTo(f.Trained[0].GetOutputSchema(f.Train.Schema)[name].Annotations.Schema.Select(c => c.Name));
+        }
+        ensembleShape.Single(c => c.Name == "Score").Annotations.Select(a => a.Name).Should().Contain(["SlotNames", "ScoreColumnKind", "ScoreValueKind"]);
     }
 
     [Fact]

@@ -126,6 +126,8 @@ public class CorruptionSuiteTests(ITestOutputHelper output)
                 // Pickles edited inside a valid zip (CRCs recomputed), so the unpickler itself meets them.
                 yield return ("pickle cut in half", ReplaceZipEntry(bytes, "data.pkl", pickle => pickle[..(pickle.Length / 2)]));
                 yield return ("a string claiming 2 GB", ReplaceZipEntry(bytes, "data.pkl", _ => [0x80, 0x02, (byte)'X', 0xF0, 0xFF, 0xFF, 0x7F, (byte)'a', (byte)'.']));
+                yield return ("a storage shorter than its tensors", ReplaceZipEntry(bytes, "/data/0", storage => storage[..(storage.Length / 2)]));
+                yield return ("a storage of no bytes", ReplaceZipEntry(bytes, "/data/1", _ => []));
                 yield return ("pickle of random bytes", ReplaceZipEntry(bytes, "data.pkl", pickle => [.. pickle[..2], .. Enumerable.Range(0, 64).Select(i => (byte)(i * 37))]));
                 break;
             case "torchsharp":

@@ -182,4 +182,55 @@ public class WeightFileTests
 
         FluentActions.Invoking(() => model.LoadWeights(file.Path)).Should().Throw<InvalidDataException>().WithMessage($"*{file.Path}*not a PyTorch state_dict*");
     }
+
+    // A TorchSharp-format file written by hand: LEB128 count, then per entry a length-prefixed key, dtype, rank, sizes, bytes.
+    private static byte[] TorchSharpFile(params (string Key, long[] Shape)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using var writer = new BinaryWriter(buffer);
+        void Number(long value)
+        {
+            do
+            {
+                var b = (byte)(value & 0x7F);
+                value >>= 7;
+                writer.Write(value == 0 ? b : (byte)(b | 0x80));
+            }
+            while (value != 0);
+        }
+        Number(entries.Length);
+        foreach (var (key, shape) in entries)
+        {
+            writer.Write(key);
+            Number((long)ScalarType.Float32);
+            Number(shape.Length);
+            foreach (var size in shape)
+                Number(size);
+            var count = shape.Aggregate(1L, (a, b) => a * b);
+            if (count < 1_000_000)
+                writer.Write(new byte[4 * count]);
+        }
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    [Theory]
+    [InlineData("duplicate", "appears twice")]
+    [InlineData("rank", "9 dimensions")]
+    [InlineData("huge", "needs more bytes; 0 are left")]
+    public void LoadWeights_TorchSharpFileWithDuplicateKeysOrAbsurdShapes_IsRefusedNamingIt_AndTheModelIsUntouched(string defect, string reason)
+    {
+        using var file = new TempFile(".bin");
+        File.WriteAllBytes(file.Path, defect switch
+        {
+            "duplicate" => TorchSharpFile(("fc.bias", [4]), ("fc.bias", [4])),
+            "rank" => TorchSharpFile(("fc.bias", [1, 1, 1, 1, 1, 1, 1, 1, 4])),
+            _ => TorchSharpFile(("fc.weight", [1L << 20, 1L << 20])),
+        });
+        using var model = CnnZoo.Create("resnet20", numClasses: 4);
+        var before = model.state_dict()["fc.bias"].data<float>().ToArray();
+
+        FluentActions.Invoking(() => model.LoadWeights(file.Path)).Should().Throw<InvalidDataException>().WithMessage($"*{file.Path}*{reason}*");
+        model.state_dict()["fc.bias"].data<float>().ToArray().Should().Equal(before);
+    }
 }

@@ -44,6 +44,10 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   grep '^|' "$artifacts"/results/*-report-github.md
   rm -rf "$artifacts"
   echo
+  echo "## Resizing (ms per image, 256 in-memory images, one-convolution network)"
+  echo
+  run Resize --rows 256 --repeats 5
+  echo
   echo "## Training memory (one run each)"
   echo
   run TrainingMemory --rows 6000 --epochs 10 "${peer[@]}"

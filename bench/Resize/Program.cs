@@ -40,9 +40,11 @@ IDataView View(int width, int height)
     {
         var pixels = new byte[4 * width * height];
         random.NextBytes(pixels);
-        return new ImageRow { Image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels) };
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels);
     }).ToList();
-    return ml.Data.LoadFromEnumerable(images, SchemaDefinitionFor(width, height));
+    return width == 224
+        ? ml.Data.LoadFromEnumerable(images.Select(i => new ExactRow { Image = i }).ToList())
+        : ml.Data.LoadFromEnumerable(images.Select(i => new CameraRow { Image = i }).ToList());
 }
 
 double MillisecondsPerImage(IDataView view)
@@ -54,15 +56,15 @@ double MillisecondsPerImage(IDataView view)
     return clock.Elapsed.TotalMilliseconds / count;
 }
 
-static SchemaDefinition SchemaDefinitionFor(int width, int height)
+internal sealed class CameraRow
 {
-    var definition = SchemaDefinition.Create(typeof(ImageRow));
-    definition[nameof(ImageRow.Image)].ColumnType = new Microsoft.ML.Transforms.Image.ImageDataViewType(height, width);
-    return definition;
+    [Microsoft.ML.Transforms.Image.ImageType(240, 320)]
+    public MLImage Image { get; set; } = null!;
 }
 
-internal sealed class ImageRow
+internal sealed class ExactRow
 {
+    [Microsoft.ML.Transforms.Image.ImageType(224, 224)]
     public MLImage Image { get; set; } = null!;
 }
 

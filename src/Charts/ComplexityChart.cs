@@ -1,4 +1,7 @@
-using ScottPlot;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 
 namespace MLNetCnn.Charts;
 
@@ -8,8 +11,8 @@ namespace MLNetCnn.Charts;
 /// </summary>
 public static class ComplexityChart
 {
-    private const float LargestBubble = 70;   // pixels across for the run with the most parameters
-    private const float SmallestBubble = 8;
+    private const double LargestBubble = 35;   // radius in pixels of the run with the most parameters
+    private const double SmallestBubble = 4;
 
     /// <summary>Draws the successful runs of <paramref name="result"/> and writes the chart as a PNG file.</summary>
     /// <param name="result">A finished experiment.</param>
@@ -25,29 +28,32 @@ public static class ComplexityChart
         if (runs.Count == 0)
             throw new ArgumentException($"The experiment has no successful run to chart ({result.Runs.Count} run(s), all failed).", nameof(result));
 
-        var plot = new Plot();
+        var model = new PlotModel { Title = "Accuracy against operations (bubble area: parameters, in millions)", TitleFontSize = 15 };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "G-MACs per image", MinimumPadding = 0.25, MaximumPadding = 0.25 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "validation accuracy (%)", MinimumPadding = 0.15, MaximumPadding = 0.15 });
         var mostParameters = runs.Max(r => r.Parameters);
-        var palette = new ScottPlot.Palettes.Category10();
-        var bubbles = runs.Select((run, i) => (run, X: run.Macs / 1e9, Y: run.Accuracy!.Value * 100,
+        var bubbles = runs.Select((run, i) => (Run: run, X: run.Macs / 1e9, Y: run.Accuracy!.Value * 100,
             // Area, not diameter, follows the parameter count, as in the lecture's figure.
-            Size: Math.Max(SmallestBubble, LargestBubble * (float)Math.Sqrt((double)run.Parameters / mostParameters)), Colour: palette.GetColor(i))).ToList();
+            Radius: Math.Max(SmallestBubble, LargestBubble * Math.Sqrt((double)run.Parameters / mostParameters)),
+            Colour: OxyColor.FromAColor(150, ChartColours.Palette[i % ChartColours.Palette.Count]))).ToList();
         foreach (var b in bubbles)
-            plot.Add.Marker(b.X, b.Y, MarkerShape.FilledCircle, b.Size, b.Colour.WithAlpha(0.6));
-        // Labels after every bubble, so none hides under a bigger one; beside the bubble, on the side towards the
-        // middle of the plot, so none runs off its edge.
+        {
+            var series = new ScatterSeries { MarkerType = MarkerType.Circle, MarkerFill = b.Colour, MarkerSize = b.Radius };
+            series.Points.Add(new ScatterPoint(b.X, b.Y));
+            model.Series.Add(series);
+        }
+        // Labels beside each bubble, on the side towards the middle of the plot, so none runs off its edge.
         var middle = (bubbles.Min(b => b.X) + bubbles.Max(b => b.X)) / 2;
         foreach (var b in bubbles)
         {
-            var label = plot.Add.Text($"{b.run.Architecture} ({b.run.Parameters / 1e6:0.##}M)", b.X, b.Y);
             var leftOfBubble = bubbles.Count > 1 && b.X > middle;
-            label.LabelFontSize = 12;
-            label.LabelAlignment = leftOfBubble ? Alignment.MiddleRight : Alignment.MiddleLeft;
-            label.LabelOffsetX = (leftOfBubble ? -1 : 1) * (b.Size / 2 + 3);
+            model.Annotations.Add(new TextAnnotation
+            {
+                Text = $"{b.Run.Architecture} ({b.Run.Parameters / 1e6:0.##}M)", TextPosition = new DataPoint(b.X, b.Y), FontSize = 12,
+                TextHorizontalAlignment = leftOfBubble ? HorizontalAlignment.Right : HorizontalAlignment.Left, TextVerticalAlignment = VerticalAlignment.Middle,
+                Offset = new ScreenVector((leftOfBubble ? -1 : 1) * (b.Radius + 3), 0), Stroke = OxyColors.Transparent,
+            });
         }
-        plot.Title("Accuracy against operations (bubble area: parameters, in millions)");
-        plot.XLabel("G-MACs per image");
-        plot.YLabel("validation accuracy (%)");
-        plot.Axes.Margins(0.25, 0.15);
-        plot.SavePng(pngPath, width, height);
+        ChartFile.WritePng(model, pngPath, width, height);
     }
 }

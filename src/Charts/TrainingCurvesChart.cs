@@ -1,4 +1,7 @@
-using ScottPlot;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
 
 namespace MLNetCnn.Charts;
 
@@ -33,28 +36,31 @@ public static class TrainingCurvesChart
         if (histories.Count == 0)
             throw new ArgumentException("Give at least one run's history to chart.", nameof(histories));
 
-        var plot = new Plot();
+        var model = new PlotModel
+        {
+            Title = curve switch
+            {
+                TrainingCurve.TrainingError => "Training error per epoch",
+                TrainingCurve.ValidationError => "Validation error per epoch",
+                _ => "Training loss per epoch",
+            },
+            TitleFontSize = 15,
+        };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorStep = 1, MinorStep = 1 });   // whole epochs
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = curve == TrainingCurve.TrainingLoss ? "loss" : "error (%)" });
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightMiddle, LegendPlacement = LegendPlacement.Inside });
+        var index = 0;
         foreach (var (name, history) in histories)
         {
             var points = history.Select(e => (e.Epoch, Value: ValueOf(e, curve))).Where(p => p.Value is not null).ToList();
             if (points.Count == 0)
                 throw new ArgumentException($"The history of '{name}' has no epoch with a {curve} value (validation data given to the trainer?).", nameof(histories));
-            var line = plot.Add.Scatter(points.Select(p => (double)p.Epoch).ToArray(), points.Select(p => p.Value!.Value).ToArray());
-            line.LegendText = name;
-            line.LineWidth = 2;
-            line.MarkerSize = 6;
+            var colour = ChartColours.Palette[index++ % ChartColours.Palette.Count];
+            var line = new LineSeries { Title = name, Color = colour, StrokeThickness = 2, MarkerType = MarkerType.Circle, MarkerSize = 3, MarkerFill = colour };
+            line.Points.AddRange(points.Select(p => new DataPoint(p.Epoch, p.Value!.Value)));
+            model.Series.Add(line);
         }
-        plot.Title(curve switch
-        {
-            TrainingCurve.TrainingError => "Training error per epoch",
-            TrainingCurve.ValidationError => "Validation error per epoch",
-            _ => "Training loss per epoch",
-        });
-        plot.XLabel("epoch");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);   // whole epochs
-        plot.YLabel(curve == TrainingCurve.TrainingLoss ? "loss" : "error (%)");
-        plot.ShowLegend(Alignment.MiddleRight);
-        plot.SavePng(pngPath, width, height);
+        ChartFile.WritePng(model, pngPath, width, height);
     }
 
     private static double? ValueOf(CnnEpochMetrics epoch, TrainingCurve curve) => curve switch

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 namespace MLNetCnn.Charts.Tests;
 
 /// <summary>Per-epoch curves of several runs, e.g. the degradation figure.</summary>
@@ -22,6 +24,22 @@ public class TrainingCurvesChartTests : IDisposable
         var (width, height, colours) = PngImage.Inspect(png);
         (width, height).Should().Be((500, 400));
         colours.Should().BeGreaterThan(10);
+    }
+
+    [Fact]
+    public void Charts_AndMLNetsImageTransforms_WorkInOneProcess()
+    {
+        var png = Path.Combine(folder, "curves.png");
+        TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { ["resnet20"] = [Epoch(1, 0.5), Epoch(2, 0.7)] }, png);
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var images = ml.Data.LoadFromEnumerable(MLNetCnn.Tests.Support.Shapes.Generate(4, seed: 3).Select(e => e.AsImage()).ToList());
+
+        // With the charts' SkiaSharp loaded, ML.NET's image transforms (which need the 2.88 line) still run.
+        var pixels = ml.Transforms.ResizeImages("Resized", 16, 16, "Image").Append(ml.Transforms.ExtractPixels("Pixels", "Resized"))
+            .Fit(images).Transform(images).GetColumn<float[]>("Pixels").ToList();
+
+        pixels.Should().HaveCount(4).And.OnlyContain(p => p.Length == 3 * 16 * 16 && p.Any(v => v > 0));
+        PngImage.Inspect(png).DistinctColours.Should().BeGreaterThan(10);
     }
 
     [Fact]

@@ -69,6 +69,9 @@ internal static class ClassifierCheckpoint
                     $"'{path}': architecture '{config.Architecture}' is not registered; register it with CnnZoo.Register before loading.");
             var weights = ZipIntegrity.ReadVerified(Entry(zip, path, WeightsEntry), path);
             model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels);
+            if (model.FixedImageSize is int size ? config.Height != size || config.Width != size : Math.Min(config.Height, config.Width) < model.MinImageSize)
+                throw Corrupt(path, $"input size {config.Height}x{config.Width} is one {config.Architecture} cannot take " +
+                                    $"({(model.FixedImageSize is int s ? $"only {s}x{s}" : $"at least {model.MinImageSize}x{model.MinImageSize}")})");
             WeightFile.LoadTorchSharpInto(model, config.Architecture, new MemoryStream(weights, writable: false), $"{path}!{WeightsEntry}");
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException)

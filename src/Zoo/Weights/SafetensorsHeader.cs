@@ -112,5 +112,5 @@ internal static class SafetensorsHeader
     }
 
     private static InvalidDataException Invalid(string path, string reason)
-        => new($"'{path}' is not a valid safetensors file: {reason}.");
+        => new($"'{path}' is not a valid safetensors file: {reason}. Use an intact copy, or save the weights again (safetensors.torch.save_file, SaveWeights).");
 }

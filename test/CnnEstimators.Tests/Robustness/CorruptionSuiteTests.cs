@@ -36,9 +36,9 @@ public class CorruptionSuiteTests(ITestOutputHelper output)
         {
             var bytes = File.ReadAllBytes(original);
             var isZip = format is "pt" or "classifier" or "checkpoint";
-            for (var i = 0; i < 12; i++)
+            for (var i = 0; i < 16; i++)
                 cases.Add(Write(folder, kind, format, $"truncated to {Truncation(random, bytes.Length)} bytes", bytes[..Truncation(random, bytes.Length)], mustRefuse: true));
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 26; i++)
             {
                 var flipped = (byte[])bytes.Clone();
                 var at = random.Next(flipped.Length);
@@ -59,7 +59,7 @@ public class CorruptionSuiteTests(ITestOutputHelper output)
         var wrong = outcomes.Where(o => o.Result.ExitCode != Refused && (o.Case.MustRefuse || o.Result.ExitCode != Loaded))
             .Select(o => $"{o.Case.Format} {o.Case.Mutation}: exit {o.Result.ExitCode}: {o.Result.Output.Split('\n')[0]}").ToList();
         wrong.Should().BeEmpty();
-        cases.Should().HaveCountGreaterThan(150);
+        cases.Should().HaveCountGreaterThan(200);
     }
 
     private static int Truncation(Random random, int length) => random.Next(length);
@@ -103,6 +103,7 @@ public class CorruptionSuiteTests(ITestOutputHelper output)
                     ("Channels", 2), ("InChannels", 2), ("Height", -5), ("Width", 1 << 20), ("BatchSize", 0), ("PixelScale", -1),
                     ("Mean", new JsonArray(0.5, 0.5)), ("Std", new JsonArray(1, 0, 1)), ("InputKind", 7), ("ScoreColumnName", ""),
                     ("PredictedLabelColumnName", "Score"), ("Architecture", "resnet20x"), ("Version", 9), ("VectorShape", new JsonArray(3, 32)),
+                    ("Height", 100000),
                 })
                     yield return ($"classifier.json {field} = {value?.ToJsonString()}", EditZipJson(bytes, "classifier.json", field, value));
                 break;

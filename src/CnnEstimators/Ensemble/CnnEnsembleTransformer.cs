@@ -1,9 +1,9 @@
 using Microsoft.ML;
+using Microsoft.ML.OnnxRuntime;
 using MLNetCnn.Data;
 using MLNetCnn.Ensemble;
 using MLNetCnn.Persistence;
 using MLNetCnn.Scoring;
-using static TorchSharp.torch;
 
 namespace MLNetCnn;
 
@@ -12,7 +12,7 @@ namespace MLNetCnn;
 /// Score and PredictedLabel, so <c>Evaluate</c> judges the ensemble like any classifier. Members may be different
 /// architectures; they must share the label's values and read the same image column at the same size.
 /// </summary>
-public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
+public sealed class CnnEnsembleTransformer : CnnBatchedTransformer, IDisposable
 {
     internal CnnEnsembleTransformer(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination)
         : base(new BatchScoring(members[0].ImageColumnName, members[0].Preprocessing, members[0].BatchSize,
@@ -34,9 +34,20 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
         return NativeScoringChain.Classifier(ml, EnsembleOnnx.Export(Members, Combination, outputs.ScoreName), Preprocessing, ImageColumnName, outputs, onnxPath);
     }
 
-    // Each member scores the batch with its own engine; the probabilities are combined on the CPU.
+    /// <summary>Frees the session that combines the members' probabilities; the members belong to the caller and are not disposed.</summary>
+    public void Dispose() => Scoring.Computation.Dispose();
+
+    // Each member scores the batch with its own engine; their probabilities are combined by the combination's ONNX graph.
     private sealed class Combined(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination) : IBatchComputation
     {
+        private readonly int classes = members[0].Outputs.Classes;
+        private readonly RunOptions runOptions = new();
+        private readonly Lazy<InferenceSession> session = new(() =>
+        {
+            using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+            return new InferenceSession(EnsembleCombiner.CombinationGraph(members.Count, members[0].Outputs.Classes, combination), options);
+        });
+
         public void BeginScoring()
         {
             foreach (var member in members)
@@ -45,15 +56,25 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer
 
         public float[] Run(PixelBuffer batch)
         {
-            using var scope = NewDisposeScope();
-            var classes = members[0].Outputs.Classes;
-            var probabilities = stack(members.Select(m => tensor(m.Runner.Run(batch), [batch.Count, classes])).ToArray());  // M x N x K
-            return EnsembleCombiner.Combine(probabilities, combination).contiguous().data<float>().ToArray();
+            long[] shape = [batch.Count, classes];
+            var inputs = members.Select(m => OrtValue.CreateTensorValueFromMemory(m.Runner.Run(batch), shape)).ToList();
+            try
+            {
+                using var outputs = session.Value.Run(runOptions, members.Select((_, i) => EnsembleCombiner.MemberInput(i)).ToList(), inputs,
+                    [EnsembleCombiner.Output]);
+                return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            }
+            finally
+            {
+                inputs.ForEach(input => input.Dispose());
+            }
         }
 
-        // The members belong to the caller.
         public void Dispose()
         {
+            if (session.IsValueCreated)
+                session.Value.Dispose();
+            runOptions.Dispose();
         }
     }
 }

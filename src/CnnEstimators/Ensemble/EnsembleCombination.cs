@@ -17,25 +17,37 @@ public enum CnnEnsembleCombination
 }
 
 /// <summary>
-/// The combination, written once for both places it runs: on TorchSharp tensors when the ensemble scores in memory, and
-/// as ONNX nodes in the graph the ensemble saves as. Each rule's tensor form and graph form sit side by side.
+/// The combination, written once, as ONNX nodes: the graph the ensemble saves as holds them after its members, and the
+/// ensemble scoring in memory runs the same nodes alone (<see cref="CombinationGraph"/>) in ONNX Runtime over the
+/// members' probabilities, so both give the same numbers by construction.
 /// </summary>
 internal static class EnsembleCombiner
 {
+    /// <summary>The name of member <c>i</c>'s probabilities (<c>N x K</c>) in <see cref="CombinationGraph"/>.</summary>
+    public static string MemberInput(int member) => $"member{member}";
+
+    /// <summary>The output of <see cref="CombinationGraph"/>: the ensemble's <c>N x K</c> probabilities.</summary>
+    public const string Output = "combined";
+
     // Probabilities are floored before the logarithm so that a zero from one member does not zero the geometric mean's class outright.
     private const float Floor = 1e-30f;
 
-    /// <summary>Members' probabilities <c>M x N x K</c> to the ensemble's <c>N x K</c>.</summary>
-    public static Tensor Combine(Tensor probabilities, CnnEnsembleCombination combination) => combination switch
+    /// <summary>A graph from <paramref name="members"/> inputs of <c>N x K</c> probabilities to their combination, for scoring in memory.</summary>
+    public static byte[] CombinationGraph(int members, long classes, CnnEnsembleCombination combination)
     {
-        CnnEnsembleCombination.GeometricMean => Normalised(probabilities.clamp_min(Floor).log().mean([0]).exp()),
-        CnnEnsembleCombination.MajorityVote => nn.functional.one_hot(probabilities.argmax(2), probabilities.shape[2]).to_type(ScalarType.Float32).mean([0]),
-        _ => probabilities.mean([0]),
-    };
+        var graph = new OnnxGraph(new Dictionary<nn.Module, long[]>());
+        var terms = new List<string>();
+        for (var i = 0; i < members; i++)
+        {
+            graph.Graph.Input.Add(OnnxGraph.FloatValue(MemberInput(i), true, classes));
+            terms.Add(ExportMemberTerm(graph, MemberInput(i), classes, combination));
+        }
+        graph.Node("Identity", [ExportCombined(graph, terms, combination)], Output);
+        graph.Graph.Output.Add(OnnxGraph.FloatValue(Output, true, classes));
+        return OnnxExport.ToModelBytes(graph);
+    }
 
-    private static Tensor Normalised(Tensor scores) => scores / scores.sum(1, keepdim: true);
-
-    /// <summary>One member's <c>1 x K</c> probabilities as the term the graph averages (the probabilities, their logarithm, or a one-hot vote).</summary>
+    /// <summary>One member's <c>N x K</c> probabilities as the term the graph averages (the probabilities, their logarithm, or a one-hot vote).</summary>
     public static string ExportMemberTerm(OnnxGraph graph, string probabilities, long classes, CnnEnsembleCombination combination) => combination switch
     {
         CnnEnsembleCombination.GeometricMean => graph.Node("Log", [graph.Node("Max", [probabilities, graph.Floats("floor", [Floor])])]),
@@ -46,7 +58,7 @@ internal static class EnsembleCombiner
         _ => probabilities,
     };
 
-    /// <summary>The mean of the members' terms, mapped back to probabilities (the geometric mean exponentiated and normalised).</summary>
+    /// <summary>The mean of the members' <c>N x K</c> terms, mapped back to probabilities (the geometric mean exponentiated and normalised).</summary>
     public static string ExportCombined(OnnxGraph graph, IReadOnlyList<string> terms, CnnEnsembleCombination combination)
     {
         var mean = graph.Node("Div", [graph.Node("Sum", terms), graph.Floats("members", [terms.Count])]);

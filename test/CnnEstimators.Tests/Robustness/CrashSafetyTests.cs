@@ -10,7 +10,7 @@ namespace MLNetCnn.Tests.Robustness;
 /// Training killed with SIGKILL at any moment, a checkpoint write included, resumes from what is on disk to the same
 /// weights as an uninterrupted run (CPU, one thread), and leaves no temporary file behind.
 /// </summary>
-public class CrashSafetyTests
+public class CrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Epochs = 3;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
@@ -31,6 +31,8 @@ public class CrashSafetyTests
         {
             using var folder = new TempFolder();
             kills.Add(KillOnce(folder.Path, duringWrite, duration * (0.2 + 0.7 * random.NextDouble())));
+            output.WriteLine(kills[^1]);
+            kills[^1].Should().StartWith("killed", "a run that finished before its kill would test nothing");
             var resumed = ChildProcess.Run(Timeout, "train", folder.Path, $"{Epochs}", "resume");
             resumed.ExitCode.Should().Be(0, resumed.Output);
 

@@ -23,7 +23,10 @@ public static class ImageFolder
 
     /// <summary>All images under <paramref name="root"/>, labelled by their class folder, in a stable order (class, then file name).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">The layout is not one sub-folder per class with images in each.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The layout is not one sub-folder per class with images in each, or an image's header declares more pixels than
+    /// <see cref="CnnImageLimits.MaxPixels"/> (checked before anything decodes it).
+    /// </exception>
     public static IReadOnlyList<ImageFolderRow> Read(string root)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -44,6 +47,7 @@ public static class ImageFolder
             var images = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal).ToList();
             if (images.Count == 0)
                 empty.Add(Path.GetFileName(folder));
+            images.ForEach(CnnImageLimits.CheckFile);
             rows.AddRange(images.Select(f => new ImageFolderRow { ImagePath = Path.GetFullPath(f), Label = Path.GetFileName(folder) }));
         }
         if (empty.Count > 0)

@@ -2,7 +2,9 @@
 # Checks that MLNetCnn works as users get it: packs the libraries into a local feed, creates a console project outside
 # the solution (so none of its central version pins apply), references the packages from that feed, and runs a program
 # that trains a CNN for one epoch on generated images, saves the ML.NET model, reloads it with mlContext.Model.Load,
-# predicts, round-trips a checkpoint and draws a chart. Exits non-zero on any failure. Run by .ci/run after the tests.
+# predicts, round-trips a checkpoint and draws a chart. Then installs the mlnetcnn tool from the same feed into a temporary
+# tool path (dotnet tool install --add-source) and runs train -> evaluate -> predict -> export on the program's images,
+# and a bad option, checking exit codes and outputs. Exits non-zero on any failure. Run by .ci/run after the tests.
 # Usage: bash eng/check-packages.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { echo "eng/check-packages.sh: $*" >&2; }
 
-for project in src/Zoo/MLNetCnn.Zoo.csproj src/CnnEstimators/MLNetCnn.CnnEstimators.csproj src/Charts/MLNetCnn.Charts.csproj; do
+for project in src/Zoo/MLNetCnn.Zoo.csproj src/CnnEstimators/MLNetCnn.CnnEstimators.csproj src/Charts/MLNetCnn.Charts.csproj src/Cli/MLNetCnn.Cli.csproj; do
   dotnet pack "$project" -c Release -o "$work/feed" -v quiet -nologo >/dev/null
 done
 say "packed: $(cd "$work/feed" && ls | tr '\n' ' ')"
@@ -43,5 +45,23 @@ XML
 cp "$root/eng/package-consumer/Program.cs" .
 dotnet add package MLNetCnn.CnnEstimators --version 0.1.0 >/dev/null
 dotnet add package MLNetCnn.Charts --version 0.1.0 >/dev/null
-dotnet run -c Release
+dotnet run -c Release -- "$work/images"
 say "a project outside the solution restored, built and ran on the packages"
+
+dotnet tool install MLNetCnn.Cli --version 0.1.0 --tool-path "$work/tools" --add-source "$work/feed" >/dev/null
+tool="$work/tools/mlnetcnn"
+"$tool" train --images "$work/images" --size 32 --epochs 1 --batch-size 16 --out "$work/model" > "$work/train.log"
+for file in model.zip classifier.mlnetcnn metrics.json; do
+  [[ -s "$work/model/$file" ]] || { say "the tool's train wrote no $file"; cat "$work/train.log"; exit 1; }
+done
+"$tool" evaluate --model "$work/model" --images "$work/images" --json | grep -q '"microAccuracy"' || { say "evaluate --json printed no microAccuracy"; exit 1; }
+predictions=$("$tool" predict --model "$work/model" "$work/images" | wc -l)
+[[ "$predictions" -eq 65 ]] || { say "predict printed $predictions lines, expected a header and 64 images"; exit 1; }
+"$tool" export --model "$work/model" --out "$work/model.onnx" >/dev/null
+[[ -s "$work/model.onnx" ]] || { say "export wrote no ONNX file"; exit 1; }
+set +e
+"$tool" train --images "$work/images" --out "$work/other" --epochs 0 >/dev/null 2>"$work/bad.log"
+code=$?
+set -e
+[[ $code -eq 1 ]] && grep -q -- "--epochs" "$work/bad.log" || { say "a bad option gave exit code $code and: $(cat "$work/bad.log")"; exit 1; }
+say "the mlnetcnn tool installed from the feed trained, evaluated, predicted, exported and refused a bad option"

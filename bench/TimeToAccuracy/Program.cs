@@ -1,4 +1,4 @@
-// Time to accuracy: resnet20 on Fashion-MNIST with the samples' recipe (FashionMnist.Recipe), test accuracy after
+// Time to accuracy: resnet20 on Fashion-MNIST with the samples' recipe (FashionMnistRows.Recipe), test accuracy after
 // every epoch and the training seconds so far (evaluation excluded), ours and then, when a python with torch is given,
 // PyTorch eager with the same recipe (bench/pytorch/time_to_accuracy.py), alternating run by run. Prints Markdown rows.
 // Usage: dotnet run -c Release --project bench/TimeToAccuracy [-- --epochs 2 --target 0.9 --threads 2 --repeats 1 --python /usr/bin/python3.13 --data <folder>]
@@ -20,8 +20,8 @@ var python = arguments.GetOrNull("--python");
 var repeats = arguments.Get("--repeats", 1);
 
 var ml = new MLContext(seed: 1);
-var (train, test) = FashionMnist.LoadKeyed(ml, folder);
-var options = FashionMnist.Recipe("resnet20", epochs);
+var (train, test) = FashionMnistRows.LoadKeyed(ml, folder);
+var options = FashionMnistRows.Recipe("resnet20", epochs);
 options.ValidationData = test;   // the test set, evaluated after each epoch (not counted in the training time)
 options.Threads = threads;
 options.Seed = 1;

@@ -1,5 +1,6 @@
 // A user's program, built by eng/check-packages.sh against the packed MLNetCnn packages (not the projects): train one
 // epoch on generated images, save and reload the ML.NET model, predict, round-trip a checkpoint, draw a chart.
+// With a folder argument it also writes its images there as PNG files, one sub-folder per class, for the tool's check.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -35,6 +36,16 @@ try
 finally
 {
     Directory.Delete(folder, recursive: true);
+}
+
+if (args.Length > 0)
+{
+    foreach (var (row, index) in rows.Select((row, index) => (row, index)))
+    {
+        Directory.CreateDirectory(Path.Combine(args[0], row.Label));
+        row.Image.Save(Path.Combine(args[0], row.Label, $"{index:D3}.png"));
+    }
+    Console.WriteLine($"wrote {rows.Count} images into {args[0]}");
 }
 
 // A filled square or a ring of a random colour at a random place on a random grey background: shape, not colour, decides.

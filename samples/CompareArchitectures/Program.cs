@@ -18,13 +18,13 @@ var validationCount = arguments.Get("--validation", 2000);
 var chartPath = Path.GetFullPath(arguments.Get("--chart", "complexity.png"));
 
 var ml = new MLContext(seed: 1);
-var (train, validation) = FashionMnist.LoadKeyed(ml, folder, trainCount, validationCount);
+var (train, validation) = FashionMnistRows.LoadKeyed(ml, folder, trainCount, validationCount);
 Console.WriteLine($"Fashion-MNIST: {trainCount} training, {validationCount} validation images; {epochs} epoch(s) per candidate");
 
 var settings = new CnnExperimentSettings
 {
     Architectures = architectures,
-    TrainerOptions = architecture => FashionMnist.Recipe(architecture, epochs),
+    TrainerOptions = architecture => FashionMnistRows.Recipe(architecture, epochs),
 };
 var result = ml.Cnn().CreateExperiment(settings).Execute(train, validation, new Progress<CnnRunResult>(run =>
     Console.WriteLine(run.Exception is null

@@ -17,7 +17,7 @@ var trainCount = arguments.Get("--train", 4000);
 var chartPath = Path.GetFullPath(arguments.Get("--chart", "degradation.png"));
 
 var ml = new MLContext(seed: 1);
-var (train, test) = FashionMnist.LoadKeyed(ml, folder, trainCount, 2000);
+var (train, test) = FashionMnistRows.LoadKeyed(ml, folder, trainCount, 2000);
 Console.WriteLine($"Fashion-MNIST: {trainCount} training images, {epochs} epochs per network; no augmentation, so training error shows how well each net optimises");
 
 var histories = new Dictionary<string, IReadOnlyList<CnnEpochMetrics>>();

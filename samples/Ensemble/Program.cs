@@ -14,11 +14,11 @@ var epochs = arguments.Get("--epochs", 2);
 var trainCount = arguments.Get("--train", 20000);
 
 var ml = new MLContext(seed: 1);
-var (train, test) = FashionMnist.LoadKeyed(ml, folder, trainCount);
+var (train, test) = FashionMnistRows.LoadKeyed(ml, folder, trainCount);
 Console.WriteLine($"Fashion-MNIST: {trainCount} training images, 10000 test images; {memberCount} x {arch}, {epochs} epoch(s) each");
 
 var clock = Stopwatch.StartNew();
-var members = ml.MulticlassClassification.Trainers.CnnEnsemble(() => FashionMnist.Recipe(arch, epochs), memberCount).Fit(train).Members;
+var members = ml.MulticlassClassification.Trainers.CnnEnsemble(() => FashionMnistRows.Recipe(arch, epochs), memberCount).Fit(train).Members;
 Console.WriteLine($"trained {memberCount} members in {clock.Elapsed.TotalSeconds:F0} s");
 
 for (var i = 0; i < members.Count; i++)

@@ -14,7 +14,7 @@ var imageRoot = arguments.GetOrNull("--images");
 var modelPath = arguments.Get("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-quickstart.zip"));
 
 var ml = new MLContext(seed: 1);
-var options = FashionMnist.Recipe(arch, epochs);
+var options = FashionMnistRows.Recipe(arch, epochs);
 options.Progress = new Progress<CnnTrainingProgress>(p =>
 {
     if (p.IsEpochEnd || p.Batch % 100 == 0)
@@ -26,8 +26,8 @@ IEstimator<ITransformer> load;
 if (imageRoot is null)
 {
     var folder = arguments.Get("--data", FashionMnist.DefaultFolder);
-    train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true));
-    test = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: false));
+    train = ml.Data.LoadFromEnumerable(FashionMnistRows.LoadRows(folder, train: true));
+    test = ml.Data.LoadFromEnumerable(FashionMnistRows.LoadRows(folder, train: false));
     load = ml.Transforms.Conversion.MapValueToKey("Label");
     Console.WriteLine($"Fashion-MNIST from {folder}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch}, {epochs} epoch(s)");
 }
@@ -59,7 +59,7 @@ var reloadedMetrics = ml.MulticlassClassification.Evaluate(reloaded.Transform(te
 Console.WriteLine($"saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded model: test accuracy {reloadedMetrics.MicroAccuracy:P2}");
 
 if (imageRoot is null)
-    PredictFew<FashionMnist.Row>(row => row.Label);
+    PredictFew<FashionMnistRows.Row>(row => row.Label);
 else
     PredictFew<ImageFolderRow>(row => $"{row.Label} ({Path.GetFileName(row.ImagePath)})");
 

@@ -13,8 +13,8 @@ var trainCount = arguments.Get("--train", 1000);
 var testCount = arguments.Get("--test", 500);
 
 var ml = new MLContext(seed: 1);
-var train = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: true, trainCount));
-var test = ml.Data.LoadFromEnumerable(FashionMnist.LoadRows(folder, train: false, testCount));
+var train = ml.Data.LoadFromEnumerable(FashionMnistRows.LoadRows(folder, train: true, trainCount));
+var test = ml.Data.LoadFromEnumerable(FashionMnistRows.LoadRows(folder, train: false, testCount));
 Console.WriteLine($"Fashion-MNIST: {trainCount} training and {testCount} test images");
 
 // The raw-pixel baseline: min-max scaled pixels straight into the trainer.

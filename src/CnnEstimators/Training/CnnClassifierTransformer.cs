@@ -28,6 +28,13 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<CnnEpochMetrics> History { get; }
 
+    /// <summary>
+    /// The classes, in the order of the <c>Score</c> vector's slots and the <c>PredictedLabel</c> key's values (the key numbers
+    /// "1".."n" when the training label had no text values).
+    /// </summary>
+    public IReadOnlyList<string> LabelValues => Outputs.TextLabelValues()
+        ?? Enumerable.Range(1, Outputs.Classes).Select(key => key.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
     /// <summary>Name of the Score column.</summary>
     public string ScoreColumnName => Outputs.ScoreName;
 

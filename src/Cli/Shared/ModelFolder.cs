@@ -1,0 +1,34 @@
+using Microsoft.ML;
+
+namespace MLNetCnn.Cli;
+
+/// <summary>The files of a folder <c>mlnetcnn train --out DIR</c> writes, and loading its classifier.</summary>
+internal static class ModelFolder
+{
+    /// <summary>The ML.NET model (<c>mlContext.Model.Load</c> reads it without MLNetCnn).</summary>
+    public const string ModelZip = "model.zip";
+
+    /// <summary>MLNetCnn's checkpoint (<c>mlContext.Cnn().LoadClassifier</c>): weights, architecture, preprocessing, classes.</summary>
+    public const string Checkpoint = "classifier.mlnetcnn";
+
+    /// <summary>The validation metrics, as JSON.</summary>
+    public const string Metrics = "metrics.json";
+
+    /// <summary>Training curves (loss and accuracy per epoch), PNG.</summary>
+    public const string Curves = "training-curves.png";
+
+    /// <summary>The training checkpoint kept while training runs (and after an interruption, for <c>--resume</c>).</summary>
+    public const string TrainingState = "training.ckpt";
+
+    /// <summary>The classifier of <paramref name="folder"/>.</summary>
+    /// <exception cref="CliUserException">The folder or its checkpoint is missing.</exception>
+    public static CnnClassifierTransformer LoadClassifier(MLContext ml, string folder, string device = "auto")
+    {
+        if (!Directory.Exists(folder))
+            throw new CliUserException($"--model: folder '{folder}' does not exist; give the folder 'mlnetcnn train --out' wrote.");
+        var checkpoint = Path.Combine(folder, Checkpoint);
+        if (!File.Exists(checkpoint))
+            throw new CliUserException($"--model: '{folder}' holds no {Checkpoint}; give the folder 'mlnetcnn train --out' wrote.");
+        return ml.Cnn().LoadClassifier(checkpoint, device);
+    }
+}

@@ -22,7 +22,7 @@ internal sealed class TrainingDisplay(CliConsole console) : IProgress<CnnTrainin
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
-                bar = context.AddTask("starting", maxValue: 1);
+                bar = context.AddTask("reading images", maxValue: 1);
                 return training();
             });
     }

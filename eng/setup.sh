@@ -4,6 +4,7 @@
 #   eng/setup.sh            libstdc++ with GLIBCXX_3.4.32 (TorchSharp 0.107's libLibTorchSharp.so needs it)
 #   eng/setup.sh --data     ... and Debian's dataset-fashion-mnist (the samples' real data)
 #   eng/setup.sh --pytorch  ... and Debian 13's python3-torch/python3-torchvision (the reference the tests compare with)
+#   eng/setup.sh --browser  ... and Debian's chromium (the report tests open the page in it, headless, via Playwright)
 #
 # Works as root on Debian 12 (bookworm; Debian 13's libstdc++6 is installed from a 'trixie' source pinned
 # at priority 100, so nothing else is upgraded) and on Debian 13+/Ubuntu 24.04+ (nothing to install).
@@ -11,11 +12,13 @@ set -euo pipefail
 
 want_data=0
 want_pytorch=0
+want_browser=0
 for arg in "$@"; do
   case "$arg" in
     --data) want_data=1 ;;
     --pytorch) want_pytorch=1 ;;
-    *) echo "eng/setup.sh: unknown option '$arg' (expected --data and/or --pytorch)" >&2; exit 2 ;;
+    --browser) want_browser=1 ;;
+    *) echo "eng/setup.sh: unknown option '$arg' (expected --data, --pytorch and/or --browser)" >&2; exit 2 ;;
   esac
 done
 
@@ -118,7 +121,20 @@ ensure_pytorch() {
   fi
 }
 
+# Playwright cannot download its own browsers here; the tests point it at this one (MLNETCNN_CHROMIUM overrides the path).
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    say "the report tests need Chromium: install Debian's 'chromium' (as root), or set MLNETCNN_CHROMIUM to a Chromium binary."
+    exit 1
+  fi
+  say "installing chromium (the report tests open the page in it, headless)"
+  apt_update_once
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_libstdcxx
 [[ $want_data -eq 1 ]] && ensure_fashion_mnist
 [[ $want_pytorch -eq 1 ]] && ensure_pytorch
+[[ $want_browser -eq 1 ]] && ensure_chromium
 exit 0

@@ -16,12 +16,12 @@ internal static class ChartColours
 /// <summary>Renders a chart to PNG with OxyPlot's SkiaSharp exporter, on the SkiaSharp 2.88 line ML.NET's image transforms use.</summary>
 internal static class ChartFile
 {
-    /// <summary>Writes the PNG whole or not at all: rendered in memory, then written in one call.</summary>
-    public static void WritePng(PlotModel model, string pngPath, int width, int height)
+    /// <summary>The chart as PNG bytes, on a white background.</summary>
+    public static byte[] Png(PlotModel model, int width, int height)
     {
         model.Background = OxyColors.White;
         using var png = new MemoryStream();
         new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height }.Export(model, png);
-        File.WriteAllBytes(pngPath, png.ToArray());
+        return png.ToArray();
     }
 }

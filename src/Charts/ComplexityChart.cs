@@ -22,8 +22,18 @@ public static class ComplexityChart
     /// <exception cref="ArgumentException">No run succeeded, so there is nothing to draw.</exception>
     public static void Save(CnnExperimentResult result, string pngPath, int width = 900, int height = 600)
     {
-        ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(pngPath);
+        File.WriteAllBytes(pngPath, ToPng(result, width, height));   // rendered in memory first: written whole or not at all
+    }
+
+    /// <summary>Draws the successful runs of <paramref name="result"/> and returns the chart as PNG bytes.</summary>
+    /// <param name="result">A finished experiment.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <exception cref="ArgumentException">No run succeeded, so there is nothing to draw.</exception>
+    public static byte[] ToPng(CnnExperimentResult result, int width = 900, int height = 600)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         var runs = result.Runs.Where(r => r.Exception is null && r.Accuracy is not null).ToList();
         if (runs.Count == 0)
             throw new ArgumentException($"The experiment has no successful run to chart ({result.Runs.Count} run(s), all failed).", nameof(result));
@@ -54,6 +64,6 @@ public static class ComplexityChart
                 Offset = new ScreenVector((leftOfBubble ? -1 : 1) * (b.Radius + 3), 0), Stroke = OxyColors.Transparent,
             });
         }
-        ChartFile.WritePng(model, pngPath, width, height);
+        return ChartFile.Png(model, width, height);
     }
 }

@@ -31,8 +31,20 @@ public static class TrainingCurvesChart
     public static void Save(IReadOnlyDictionary<string, IReadOnlyList<CnnEpochMetrics>> histories, string pngPath,
         TrainingCurve curve = TrainingCurve.TrainingError, int width = 900, int height = 600)
     {
-        ArgumentNullException.ThrowIfNull(histories);
         ArgumentException.ThrowIfNullOrWhiteSpace(pngPath);
+        File.WriteAllBytes(pngPath, ToPng(histories, curve, width, height));   // rendered in memory first: written whole or not at all
+    }
+
+    /// <summary>Draws one line per run and returns the chart as PNG bytes.</summary>
+    /// <param name="histories">Run name to its epoch history (<see cref="CnnClassifierTransformer.History"/>).</param>
+    /// <param name="curve">What to plot.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <exception cref="ArgumentException">No history, or one without the epochs <paramref name="curve"/> needs.</exception>
+    public static byte[] ToPng(IReadOnlyDictionary<string, IReadOnlyList<CnnEpochMetrics>> histories,
+        TrainingCurve curve = TrainingCurve.TrainingError, int width = 900, int height = 600)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
         if (histories.Count == 0)
             throw new ArgumentException("Give at least one run's history to chart.", nameof(histories));
 
@@ -60,7 +72,7 @@ public static class TrainingCurvesChart
             line.Points.AddRange(points.Select(p => new DataPoint(p.Epoch, p.Value!.Value)));
             model.Series.Add(line);
         }
-        ChartFile.WritePng(model, pngPath, width, height);
+        return ChartFile.Png(model, width, height);
     }
 
     private static double? ValueOf(CnnEpochMetrics epoch, TrainingCurve curve) => curve switch

@@ -67,6 +67,15 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History));
     }
 
+    /// <summary>Grad-CAM for one picture: where the network looked to score <paramref name="label"/> (default: the class it predicts).</summary>
+    /// <param name="image">The picture, at any size (it is resized as scoring resizes it).</param>
+    /// <param name="label">The class to explain; null for the predicted class.</param>
+    /// <param name="layerName">The layer whose activation maps are weighed (a state_dict-style module name); null for the last convolutional stage.</param>
+    /// <exception cref="ArgumentException">No such class, or no such layer (the message lists those that exist).</exception>
+    /// <exception cref="NotSupportedException">The classifier reads pixel vectors, not images.</exception>
+    public CnnExplanation Explain(Microsoft.ML.Data.MLImage image, string? label = null, string? layerName = null)
+        => Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
+
     /// <summary>Frees the network's native memory and its inference session.</summary>
     public void Dispose()
     {

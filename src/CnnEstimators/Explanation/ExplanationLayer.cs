@@ -1,0 +1,57 @@
+using MLNetCnn.Zoo;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Explanation;
+
+/// <summary>
+/// Which layer's activations Grad-CAM weighs. By default the last convolutional stage: the last module (in the order
+/// modules finish their forward) whose output is a spatial map (<c>N x C x H x W</c>) that is not a pooling layer's
+/// output, so <c>layer4</c> of a ResNet, the last ReLU of VGG's and AlexNet's features, GoogLeNet's <c>inception5b</c>.
+/// </summary>
+internal static class ExplanationLayer
+{
+    /// <summary>The module named <paramref name="name"/>, or the default layer when it is null.</summary>
+    /// <exception cref="ArgumentException">No module of that name gives a spatial map; the message lists those that do.</exception>
+    public static (string Name, nn.Module<Tensor, Tensor> Module) Find(CnnModel model, CnnPreprocessing preprocessing, string? name)
+    {
+        var spatial = SpatialLayers(model, preprocessing);
+        if (spatial.Count == 0)
+            throw new ArgumentException($"{model.Architecture} has no layer with a spatial output to explain.", nameof(name));
+        var chosen = name is null ? spatial[^1] : spatial.FirstOrDefault(layer => layer == name);
+        if (chosen is null)
+            throw new ArgumentException(
+                $"{model.Architecture} has no layer '{name}' with a spatial output (N x C x H x W) to explain. Layers that have one: {string.Join(", ", spatial)}.",
+                nameof(name));
+        var module = (nn.Module<Tensor, Tensor>)model.named_modules().First(m => m.name == chosen).module;
+        return (chosen, module);
+    }
+
+    /// <summary>The layers whose output is a spatial map that is not a pooling layer's, in the order they finish.</summary>
+    private static List<string> SpatialLayers(CnnModel model, CnnPreprocessing preprocessing)
+    {
+        var finished = new List<(string Name, IntPtr Output, bool Spatial, bool Pooling)>();
+        var hooks = model.named_modules()
+            .Where(m => m.name.Length > 0 && m.module is nn.Module<Tensor, Tensor>)
+            .Select(m => ((nn.Module<Tensor, Tensor>)m.module).register_forward_hook((module, _, output) =>
+            {
+                finished.Add((m.name, output.Handle, output.dim() == 4, module.GetType().Name.Contains("Pool", StringComparison.Ordinal)));
+                return output;
+            }))
+            .ToList();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            model.eval();
+            var device = model.parameters().First().device;
+            model.call(zeros([1, preprocessing.Channels, preprocessing.Height, preprocessing.Width], device: device));
+        }
+        finally
+        {
+            hooks.ForEach(hook => hook.remove());
+        }
+        // A container whose output is its last pooling child's (VGG's `features`) is that pooling output, not a stage's map.
+        var pooled = finished.Where(f => f.Pooling).Select(f => f.Output).ToHashSet();
+        return finished.Where(f => f.Spatial && !pooled.Contains(f.Output)).Select(f => f.Name).ToList();
+    }
+}

@@ -34,6 +34,14 @@ public class ComplexityChartTests : IDisposable
         var (width, height, colours) = PngImage.Inspect(png);
         (width, height).Should().Be((640, 480));
         colours.Should().BeGreaterThan(10, "axes, labels and two translucent bubbles were drawn");
+
+        var report = Path.Combine(folder, "experiment.html");
+        CnnReport.Write(report, result);
+        var html = File.ReadAllText(report);
+        var leaderboard = System.Text.RegularExpressions.Regex.Match(html, "<table class=\"leaderboard\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        leaderboard.Split("<tr>").Count(row => row.Contains("<td>", StringComparison.Ordinal)).Should().Be(2, "one leaderboard row per run");
+        leaderboard.Should().Contain("resnet20").And.Contain("plain20");
+        html.Should().Contain("Accuracy against operations").And.NotContain("<script");
         foreach (var run in result.Runs)
             run.Model!.Dispose();
     }

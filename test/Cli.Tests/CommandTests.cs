@@ -36,6 +36,7 @@ public class CommandTests(TrainedModel trained) : IClassFixture<TrainedModel>
         runs["resnet20"].GetProperty("accuracy").GetDouble().Should().BeInRange(0, 1);
         runs["alexnet"].GetProperty("error").GetString().Should().Contain("at least 63x63", "alexnet cannot take 32x32 images, and says so");
         new FileInfo(Path.Combine(output, "complexity.png")).Length.Should().BeGreaterThan(1000);
+        File.ReadAllText(Path.Combine(output, "report.html")).Should().Contain("<table class=\"leaderboard\">").And.Contain("alexnet failed");
         result.Output.Should().Contain("rank").And.Contain("best: ");
     }
 

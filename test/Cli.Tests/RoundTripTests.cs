@@ -16,7 +16,8 @@ public class RoundTripTests(TrainedModel trained) : IClassFixture<TrainedModel>
     {
         trained.Result.ExitCode.Should().Be(0, trained.Result.ToString());
         Directory.GetFiles(trained.Folder).Select(Path.GetFileName).Should()
-            .BeEquivalentTo("model.zip", "classifier.mlnetcnn", "metrics.json", "training-curves.png");
+            .BeEquivalentTo("model.zip", "classifier.mlnetcnn", "metrics.json", "training-curves.png", "report.html");
+        File.ReadAllText(Path.Combine(trained.Folder, "report.html")).Should().Contain("<table class=\"confusion\">").And.Contain("resnet20");
         Directory.Exists(trained.Folder + ".partial").Should().BeFalse("the staging folder is renamed into place");
         trained.Result.Output.Should().Contain("epoch 3/3").And.Contain("confusion matrix");
 
@@ -28,11 +29,14 @@ public class RoundTripTests(TrainedModel trained) : IClassFixture<TrainedModel>
     [Fact]
     public void Evaluate_AgreesWithPredictsTopOne_AndWithTheModelZipInMLNet()
     {
-        var evaluation = Tool.Run("evaluate", "--model", trained.Folder, "--images", trained.Images.Path, "--json");
+        using var outputs = new TempFolder();
+        var report = Path.Combine(outputs.Path, "evaluation.html");
+        var evaluation = Tool.Run("evaluate", "--model", trained.Folder, "--images", trained.Images.Path, "--json", "--report", report);
         evaluation.ExitCode.Should().Be(0, evaluation.ToString());
         using var json = JsonDocument.Parse(evaluation.Output);
         var accuracy = json.RootElement.GetProperty("microAccuracy").GetDouble();
         json.RootElement.GetProperty("images").GetInt64().Should().Be(trained.Images.Images.Count);
+        File.ReadAllText(report).Should().Contain($"<dt>test images</dt><dd>{trained.Images.Images.Count}</dd>");
 
         var prediction = Tool.Run("predict", "--model", trained.Folder, trained.Images.Path, "--top-k", "2");
         prediction.ExitCode.Should().Be(0, prediction.ToString());

@@ -14,13 +14,14 @@ internal static class CompareCommand
 {
     public const string Leaderboard = "leaderboard.json";
     public const string Chart = "complexity.png";
+    public const string Report = "report.html";
 
     public static Command Create(CliConsole console)
     {
         var source = new ImageSource();
         var training = new TrainingOptionSet(defaultEpochs: 2);
         var architectures = ArchitectureOption.Create("resnet20,plain20,resnet32", "Comma-separated architectures to compare.");
-        var output = new Option<string>("--out", "-o") { Description = $"Output folder: {Leaderboard} and {Chart}.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = $"Output folder: {Leaderboard}, {Chart} and {Report}.", Required = true };
         var force = CliOptions.Force();
         var command = new Command("compare", "Train several architectures on the same images and rank them: leaderboard and accuracy-against-MACs chart.");
         source.AddTo(command);
@@ -58,8 +59,8 @@ internal static class CompareCommand
             Epochs = parse.GetValue(training.Epochs),
             TrainerOptions = architecture => TrainingRecipe.Options(training.Settings(parse, architecture, fashion), cancellation),
         };
-        console.Out.WriteLine($"comparing {string.Join(", ", architectures)} on {data.RawTrain.GetRowCount():N0} images " +
-                              $"(validation {data.RawValidation.GetRowCount():N0}), {settings.Epochs} epoch(s) each");
+        console.Out.WriteLine($"comparing {string.Join(", ", architectures)} on {data.TrainCount:N0} images " +
+                              $"(validation {data.ValidationCount:N0}), {settings.Epochs} epoch(s) each");
         var result = ml.Cnn().CreateExperiment(settings).Execute(data.Train, data.Validation, new Progress<CnnRunResult>(run =>
             console.Out.WriteLine(run.Exception is null
                 ? $"  {run.Architecture}: accuracy {run.Accuracy:P2} in {run.TrainTime.TotalSeconds:F0} s"
@@ -83,8 +84,9 @@ internal static class CompareCommand
             if (result.BestRun is null)
                 throw new CliUserException($"no architecture could be trained: {string.Join("; ", result.Runs.Select(r => $"{r.Architecture}: {r.Exception?.Message.Split('\n')[0]}"))}");
             ComplexityChart.Save(result, folder.File(Chart));
+            CnnReport.Write(folder.File(Report), result, new CnnReportOptions { Title = $"{string.Join(", ", architectures)} compared" });
             folder.Publish();
-            console.Out.WriteLine($"best: {result.BestRun.Architecture}; wrote {folder.Target}: {Leaderboard}, {Chart}");
+            console.Out.WriteLine($"best: {result.BestRun.Architecture}; wrote {folder.Target}: {Leaderboard}, {Chart}, {Report}");
         }
         finally
         {

@@ -14,6 +14,9 @@ internal static class ModelFolder
     /// <summary>The validation metrics, as JSON.</summary>
     public const string Metrics = "metrics.json";
 
+    /// <summary>The report page (summary, curves, confusion matrix, mistakes with Grad-CAM) on the validation images.</summary>
+    public const string Report = "report.html";
+
     /// <summary>Training curves (loss and accuracy per epoch), PNG.</summary>
     public const string Curves = "training-curves.png";
 

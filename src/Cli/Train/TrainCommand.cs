@@ -17,7 +17,7 @@ internal static class TrainCommand
         var source = new ImageSource();
         var training = new TrainingOptionSet(defaultEpochs: 10);
         var architecture = ArchitectureOption.Create("resnet20", "Architecture.");
-        var output = new Option<string>("--out", "-o") { Description = "Output folder: model.zip, classifier.mlnetcnn, metrics.json, training-curves.png.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder: model.zip, classifier.mlnetcnn, metrics.json, training-curves.png, report.html.", Required = true };
         var force = CliOptions.Force();
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run with the same options and --out, from its last checkpoint." };
         var command = new Command("train", "Train a CNN on a folder of images (one sub-folder per class) or on Fashion-MNIST.");
@@ -55,8 +55,8 @@ internal static class TrainCommand
             options.ResumeFromCheckpoint = resume ? folder.File(ModelFolder.TrainingState) : null;
             var display = new TrainingDisplay(console);
             options.Progress = display;
-            console.Out.WriteLine($"training {s.Architecture} at {s.Size}x{s.Size}x{s.Channels} on {train.GetRowCount():N0} images " +
-                                  $"(validation {validation.GetRowCount():N0}), {s.Epochs} epoch(s), batch {s.BatchSize}");
+            console.Out.WriteLine($"training {s.Architecture} at {s.Size}x{s.Size}x{s.Channels} on {data.TrainCount:N0} images " +
+                                  $"(validation {data.ValidationCount:N0}), {s.Epochs} epoch(s), batch {s.BatchSize}");
             var clock = Stopwatch.StartNew();
             using var classifier = display.Run(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(trainImages));
             var trainSeconds = clock.Elapsed.TotalSeconds;
@@ -72,17 +72,23 @@ internal static class TrainCommand
                 ["imageSize"] = s.Size,
                 ["channels"] = s.Channels,
                 ["epochs"] = s.Epochs,
-                ["trainImages"] = train.GetRowCount() ?? 0,
+                ["trainImages"] = data.TrainCount,
                 ["trainSeconds"] = Math.Round(trainSeconds, 1),
             }));
             TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { [s.Architecture] = classifier.History },
                 folder.File(ModelFolder.Curves), TrainingCurve.ValidationError);
+            CnnReport.Write(folder.File(ModelFolder.Report), classifier, validationImages, new CnnReportOptions
+            {
+                Title = $"{s.Architecture} on {data.ValidationCount:N0} validation images",
+                TrainingImages = data.TrainCount,
+                TrainingTime = TimeSpan.FromSeconds(trainSeconds),
+            });
             File.Delete(folder.File(ModelFolder.TrainingState));
             folder.Publish();
 
             console.Out.WriteLine($"trained in {trainSeconds:F0} s; validation:");
             metrics.Render(console.Ansi);
-            console.Out.WriteLine($"wrote {folder.Target}: {ModelFolder.ModelZip}, {ModelFolder.Checkpoint}, {ModelFolder.Metrics}, {ModelFolder.Curves}");
+            console.Out.WriteLine($"wrote {folder.Target}: {ModelFolder.ModelZip}, {ModelFolder.Checkpoint}, {ModelFolder.Metrics}, {ModelFolder.Curves}, {ModelFolder.Report}");
             return CliApp.Success;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

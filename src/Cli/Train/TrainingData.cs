@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNetCnn.Cli.Train;
 
@@ -13,6 +14,12 @@ internal sealed record TrainingData(IDataView RawTrain, IDataView RawValidation,
 
     public IDataView Validation => Loading.Transform(RawValidation);
 
+    /// <summary>Training images (a split view does not know its row count without counting).</summary>
+    public long TrainCount => RawTrain.GetRowCount() ?? RawTrain.GetColumn<string>(nameof(ImageFolderRow.Label)).LongCount();
+
+    /// <summary>Validation images.</summary>
+    public long ValidationCount => RawValidation.GetRowCount() ?? RawValidation.GetColumn<string>(nameof(ImageFolderRow.Label)).LongCount();
+
     public static TrainingData Load(MLContext ml, ImageSource source, ParseResult parse, double validationFraction, int seed)
     {
         IDataView train, validation;
@@ -22,7 +29,7 @@ internal sealed record TrainingData(IDataView RawTrain, IDataView RawValidation,
         {
             var split = ml.Data.TrainTestSplit(source.Load(ml, parse, trainingSet: true), validationFraction, seed: seed);
             (train, validation) = (split.TrainSet, split.TestSet);
-            if (validation.GetRowCount() == 0 || train.GetRowCount() == 0)
+            if (!validation.Preview(1).RowView.Any() || !train.Preview(1).RowView.Any())
                 throw new CliUserException($"--validation-fraction: {validationFraction} of the images leaves an empty training or validation set; add images or change the fraction.");
         }
         var loading = ml.Transforms.Conversion.MapValueToKey("Label")

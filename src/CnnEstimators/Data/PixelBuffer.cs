@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -42,6 +43,9 @@ internal abstract class PixelBuffer
     /// <summary>Reads the reader's current row into row <paramref name="slot"/>.</summary>
     /// <exception cref="InvalidDataException">The row's image or vector could not be read.</exception>
     public abstract void Read(PixelReader reader, long position, int slot);
+
+    /// <summary>Fills row <paramref name="slot"/> from a picture (buffers of image preprocessing only).</summary>
+    public abstract void ReadImage(MLImage image, int slot);
 
     /// <summary>Zeroes row <paramref name="slot"/> (what a failed read left there stays finite).</summary>
     public abstract void Clear(int slot);
@@ -90,6 +94,8 @@ internal abstract class PixelBuffer
     {
         public override void Read(PixelReader reader, long position, int slot) => reader.ReadBytes(position, Row(slot));
 
+        public override void ReadImage(MLImage image, int slot) => PixelReader.Convert(image, Preprocessing, Row(slot));
+
         public override Tensor ToTensor() => tensor(UsedValues(), Shape);
 
         public override Memory<float> AsFloats(ref float[] scratch)
@@ -105,6 +111,9 @@ internal abstract class PixelBuffer
     private sealed class FloatPixels(CnnPreprocessing preprocessing, int capacity) : Pixels<float>(preprocessing, capacity)
     {
         public override void Read(PixelReader reader, long position, int slot) => reader.ReadFloats(position, Row(slot));
+
+        public override void ReadImage(MLImage image, int slot)
+            => throw new NotSupportedException("This preprocessing reads pixel vectors; a picture goes into an image buffer.");
 
         public override Tensor ToTensor() => tensor(UsedValues(), Shape);
 

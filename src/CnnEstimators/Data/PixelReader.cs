@@ -54,6 +54,13 @@ internal sealed class PixelReader
             throw new InvalidDataException(
                 $"Row {row}: the image of column '{columnName}' is {width}x{height} = {(long)width * height:N0} pixels, over the limit of " +
                 $"{CnnImageLimits.MaxPixels:N0} (CnnImageLimits.MaxPixels). Shrink the image, or raise the limit if it is genuine.");
+        Convert(image, preprocessing, destination);
+    }
+
+    /// <summary>An image as the network's input bytes: resized and made grey by the saved chain's steps, then planar.</summary>
+    public static void Convert(MLImage image, CnnPreprocessing preprocessing, Span<byte> destination)
+    {
+        var (height, width) = (image.Height, image.Width);
         if (preprocessing.Channels == 3 && height == preprocessing.Height && width == preprocessing.Width)
         {
             ToPlanarRgb(image, destination);  // straight into the batch: no copy per row

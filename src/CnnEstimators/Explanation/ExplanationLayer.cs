@@ -29,12 +29,13 @@ internal static class ExplanationLayer
     /// <summary>The layers whose output is a spatial map that is not a pooling layer's, in the order they finish.</summary>
     private static List<string> SpatialLayers(CnnModel model, CnnPreprocessing preprocessing)
     {
-        var finished = new List<(string Name, IntPtr Output, bool Spatial, bool Pooling)>();
+        // Outputs are compared as objects, not native handles: a freed tensor's handle can be reused by a later one.
+        var finished = new List<(string Name, Tensor Output, bool Spatial, bool Pooling)>();
         var hooks = model.named_modules()
             .Where(m => m.name.Length > 0 && m.module is nn.Module<Tensor, Tensor>)
             .Select(m => ((nn.Module<Tensor, Tensor>)m.module).register_forward_hook((module, _, output) =>
             {
-                finished.Add((m.name, output.Handle, output.dim() == 4, module.GetType().Name.Contains("Pool", StringComparison.Ordinal)));
+                finished.Add((m.name, output, output.dim() == 4, module.GetType().Name.Contains("Pool", StringComparison.Ordinal)));
                 return output;
             }))
             .ToList();
@@ -51,7 +52,7 @@ internal static class ExplanationLayer
             hooks.ForEach(hook => hook.remove());
         }
         // A container whose output is its last pooling child's (VGG's `features`) is that pooling output, not a stage's map.
-        var pooled = finished.Where(f => f.Pooling).Select(f => f.Output).ToHashSet();
+        var pooled = finished.Where(f => f.Pooling).Select(f => f.Output).ToHashSet(ReferenceEqualityComparer.Instance);
         return finished.Where(f => f.Spatial && !pooled.Contains(f.Output)).Select(f => f.Name).ToList();
     }
 }

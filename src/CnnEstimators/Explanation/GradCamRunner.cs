@@ -50,9 +50,14 @@ internal sealed class GradCamRunner : IBatchComputation
             using var gradients = enable_grad();
             model.eval();
             Tensor? maps = null;
-            // The zoo's forwards free their intermediate tensors in scopes of their own, so the layer's output is replaced by
-            // an alias kept out of those scopes: the rest of the network computes from it, and the gradient is taken at it.
-            var hook = layer.register_forward_hook((_, _, output) => maps = output.alias().DetachFromDisposeScope());
+            // The zoo's forwards free intermediate tensors (in dispose scopes of their own, and Sequential frees each child's
+            // output once the next child has used it), so the maps are an alias of the layer's output kept out of every scope,
+            // and the rest of the network computes from an alias of that alias, which the containers may free.
+            var hook = layer.register_forward_hook((_, _, output) =>
+            {
+                maps = output.alias().DetachFromDisposeScope();
+                return maps.alias();
+            });
             Tensor logits;
             try
             {

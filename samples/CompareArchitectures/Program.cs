@@ -1,6 +1,6 @@
 // CompareArchitectures: the lecture's "comparing complexity" on Fashion-MNIST. Trains each candidate architecture
 // on the same images, ranks them on held-out images, prints the leaderboard and draws accuracy against G-MACs
-// (bubble area = parameters) as a PNG. A candidate that cannot run (alexnet needs at least 63x63 images) is
+// (bubble area = parameters) as a PNG, and the report page beside it. A candidate that cannot run (alexnet needs at least 63x63 images) is
 // recorded as failed, not fatal.
 // Usage: dotnet run -c Release --project samples/CompareArchitectures
 //        [-- --arch resnet20,plain20,resnet32,resnet18,alexnet --epochs 2 --train 10000 --validation 2000 --chart complexity.png]
@@ -34,6 +34,8 @@ var result = ml.Cnn().CreateExperiment(settings).Execute(train, validation, new 
 Console.WriteLine();
 Console.WriteLine(result);
 ComplexityChart.Save(result, chartPath);
-Console.WriteLine($"best: {result.BestRun?.Architecture}; chart written to {chartPath}");
+var reportPath = Path.ChangeExtension(chartPath, ".html");
+CnnReport.Write(reportPath, result, new CnnReportOptions { Title = $"Architectures compared on Fashion-MNIST ({trainCount} training images)" });
+Console.WriteLine($"best: {result.BestRun?.Architecture}; chart written to {chartPath}, report to {reportPath}");
 foreach (var run in result.Runs)
     run.Model?.Dispose();

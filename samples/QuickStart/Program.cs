@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
+using MLNetCnn.Charts;
 using MLNetCnn.Samples;
 
 var arguments = new Arguments(args);
@@ -52,6 +53,11 @@ var trainSeconds = clock.Elapsed.TotalSeconds;
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}; training took {trainSeconds:F0} s");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
+
+var reportPath = Path.ChangeExtension(modelPath, ".html");
+CnnReport.Write(reportPath, model.OfType<CnnClassifierTransformer>().Single(), model.Transform(test),
+    new CnnReportOptions { TrainingImages = train.GetRowCount(), TrainingTime = TimeSpan.FromSeconds(trainSeconds) });
+Console.WriteLine($"report written to {reportPath}");
 
 ml.Model.Save(model, train.Schema, modelPath);
 var reloaded = new MLContext().Model.Load(modelPath, out _);

@@ -11,6 +11,10 @@ namespace MLNetCnn.Charts;
 /// </summary>
 public static class CnnReport
 {
+    // Two charts side by side on a wide page.
+    private const int ChartWidth = 640;
+    private const int ChartHeight = 420;
+
     /// <summary>
     /// Writes the report of <paramref name="classifier"/> on <paramref name="testData"/>: summary (architecture, parameters,
     /// MACs, data sizes, training time, images/s), training curves, the confusion matrix as a heat map, per-class precision,
@@ -58,11 +62,11 @@ public static class CnnReport
         ]);
         if (history.Count > 0)
         {
-            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingLoss), "training loss per epoch");
+            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch");
             if (history.Any(e => e.ValidationAccuracy is not null))
-                page.Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.ValidationError), "validation error per epoch");
+                page.Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.ValidationError, ChartWidth, ChartHeight), "validation error per epoch");
             else
-                page.Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingError), "training error per epoch");
+                page.Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingError, ChartWidth, ChartHeight), "training error per epoch");
         }
         ConfusionMatrix(page, scoring, classes);
         Mistakes(page, classifier, scoring);
@@ -91,11 +95,11 @@ public static class CnnReport
                 r.Parameters.ToString("N0", c), (r.Macs / 1e9).ToString("F3", c), r.TrainTime.TotalSeconds.ToString("F1", c), r.ImagesPerSecond.ToString("F0", c)]));
         foreach (var failed in experiment.Runs.Where(r => r.Exception is not null))
             page.Paragraph($"{failed.Architecture} failed: {failed.Exception!.Message.Split('\n')[0]}");
-        page.Heading("Accuracy against operations").Image(ComplexityChart.ToPng(experiment), "validation accuracy against G-MACs, bubble area parameters");
+        page.Heading("Accuracy against operations").Image(ComplexityChart.ToPng(experiment, ChartWidth, ChartHeight), "validation accuracy against G-MACs, bubble area parameters");
         var histories = succeeded.Where(r => r.Model is { History.Count: > 0 })
             .ToDictionary(r => r.Architecture, r => r.Model!.History);
         if (histories.Count > 0)
-            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(histories, TrainingCurve.TrainingLoss), "training loss per epoch of each run");
+            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(histories, TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch of each run");
         page.Save(path);
     }
 
@@ -127,7 +131,7 @@ public static class CnnReport
             .Paragraph("Each picture, then where the network looked (Grad-CAM) when it chose the wrong class.");
         page.Gallery(scoring.Mistakes.SelectMany(m =>
         {
-            var explanation = classifier.Explain(m.Image, label: m.Predicted);
+            var explanation = m.Pixels is null ? classifier.Explain(m.Image, label: m.Predicted) : classifier.Explain(m.Pixels, label: m.Predicted);
             var caption = string.Create(CultureInfo.InvariantCulture, $"{m.Actual} taken for {m.Predicted} ({m.Probability:P0})");
             return new[] { (TestSetScoring.Png(m.Image), caption), (explanation.OverlayPng(m.Image), $"Grad-CAM ({explanation.Layer}): {m.Predicted}") };
         }));

@@ -15,7 +15,7 @@ internal sealed class HtmlPage
         h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
         table { border-collapse: collapse; margin: 0.5em 0; } th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
         th:first-child, td:first-child { text-align: left; } th { background: #f3f3f3; }
-        img.chart { max-width: 100%; } figure { display: inline-block; margin: 0.4em; text-align: center; font-size: 0.85em; }
+        img.chart { width: 49%; min-width: 420px; } figure { display: inline-block; margin: 0.4em; text-align: center; font-size: 0.85em; }
         figure img { width: 128px; height: 128px; image-rendering: pixelated; border: 1px solid #ccc; }
         dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; } dt { font-weight: 600; }
         """;
@@ -66,8 +66,10 @@ internal sealed class HtmlPage
             for (var c = 0; c < row.Count; c++)
             {
                 var intensity = shade?.Invoke(r, c);
+                // Light text on the darkest cells keeps the counts readable.
                 body.Append(intensity is double v
-                    ? string.Create(CultureInfo.InvariantCulture, $"<td style=\"background: rgba(31, 119, 180, {Math.Clamp(v, 0, 1):F3})\">")
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"<td style=\"background: rgba(31, 119, 180, {Math.Clamp(v, 0, 1):F3}){(v > 0.6 ? "; color: white" : "")}\">")
                     : "<td>");
                 body.Append(Encode(row[c])).Append("</td>");
             }

@@ -4,8 +4,8 @@ using SkiaSharp;
 
 namespace MLNetCnn.Charts.Report;
 
-/// <summary>A mistake: the picture, what it is, what the network said and how sure it was.</summary>
-internal sealed record Mistake(MLImage Image, string Actual, string Predicted, float Probability);
+/// <summary>A mistake: the picture (and, for a vector classifier, the row's pixels), what it is, what the network said and how sure it was.</summary>
+internal sealed record Mistake(MLImage Image, float[]? Pixels, string Actual, string Predicted, float Probability);
 
 /// <summary>A classifier scored on a labelled test set: ML.NET's metrics and the most confident mistakes.</summary>
 internal sealed class TestSetScoring
@@ -62,12 +62,15 @@ internal sealed class TestSetScoring
     private static List<Mistake> ConfidentMistakes(IDataView scored, CnnClassifierTransformer classifier, IReadOnlyList<string> classes, int kept)
     {
         var mistakes = new List<Mistake>();
-        if (kept == 0 || classifier.Preprocessing.InputKind != CnnInputKind.Image)
+        if (kept == 0)
             return mistakes;
         var schema = scored.Schema;
         var imageColumn = schema[classifier.ImageColumnName];
+        var vectors = classifier.Preprocessing.InputKind == CnnInputKind.Vector;
         using var cursor = scored.GetRowCursor([imageColumn, schema[KeyColumn], schema[classifier.ScoreColumnName]]);
-        var imageGetter = cursor.GetGetter<MLImage>(imageColumn);
+        var imageGetter = vectors ? null : cursor.GetGetter<MLImage>(imageColumn);
+        var vectorGetter = vectors ? cursor.GetGetter<VBuffer<float>>(imageColumn) : null;
+        var vector = default(VBuffer<float>);
         var labelGetter = cursor.GetGetter<uint>(schema[KeyColumn]);
         var scoreGetter = cursor.GetGetter<VBuffer<float>>(schema[classifier.ScoreColumnName]);
         var scores = default(VBuffer<float>);
@@ -82,10 +85,19 @@ internal sealed class TestSetScoring
                 continue;
             if (mistakes.Count == kept && values[predicted] <= mistakes[^1].Probability)
                 continue;
-            MLImage image = null!;   // a fresh variable: ML.NET's image getters dispose the value handed in
-            imageGetter(ref image);
-            var copy = MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels);
-            mistakes.Add(new Mistake(copy, classes[(int)label - 1], classes[predicted], values[predicted]));
+            if (vectorGetter is not null)
+            {
+                vectorGetter(ref vector);
+                var pixels = vector.DenseValues().ToArray();
+                mistakes.Add(new Mistake(Picture(pixels, classifier.Preprocessing.VectorShape!.Value), pixels, classes[(int)label - 1], classes[predicted], values[predicted]));
+            }
+            else
+            {
+                MLImage image = null!;   // a fresh variable: ML.NET's image getters dispose the value handed in
+                imageGetter!(ref image);
+                var copy = MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels);
+                mistakes.Add(new Mistake(copy, null, classes[(int)label - 1], classes[predicted], values[predicted]));
+            }
             mistakes.Sort((a, b) => b.Probability.CompareTo(a.Probability));
             if (mistakes.Count > kept)
             {
@@ -94,6 +106,23 @@ internal sealed class TestSetScoring
             }
         }
         return mistakes;
+    }
+
+    /// <summary>A pixel vector (planar, grey or RGB) as a picture, its values stretched over 0-255 for display.</summary>
+    private static MLImage Picture(float[] pixels, (int Channels, int Height, int Width) shape)
+    {
+        var (channels, height, width) = shape;
+        var (low, high) = (pixels.Min(), pixels.Max());
+        var scale = high > low ? 255f / (high - low) : 0f;
+        var area = height * width;
+        var rgba = new byte[4 * area];
+        for (var i = 0; i < area; i++)
+        {
+            for (var c = 0; c < 3; c++)
+                rgba[4 * i + c] = (byte)((pixels[(channels == 1 ? 0 : c) * area + i] - low) * scale);
+            rgba[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
     }
 
     /// <summary>The picture as PNG bytes.</summary>

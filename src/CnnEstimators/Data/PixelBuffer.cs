@@ -47,6 +47,9 @@ internal abstract class PixelBuffer
     /// <summary>Fills row <paramref name="slot"/> from a picture (buffers of image preprocessing only).</summary>
     public abstract void ReadImage(MLImage image, int slot);
 
+    /// <summary>Fills row <paramref name="slot"/> from a vector of the preprocessing's vector shape (buffers of vector preprocessing only).</summary>
+    public abstract void ReadVector(ReadOnlySpan<float> values, int slot);
+
     /// <summary>Zeroes row <paramref name="slot"/> (what a failed read left there stays finite).</summary>
     public abstract void Clear(int slot);
 
@@ -96,6 +99,9 @@ internal abstract class PixelBuffer
 
         public override void ReadImage(MLImage image, int slot) => PixelReader.Convert(image, Preprocessing, Row(slot));
 
+        public override void ReadVector(ReadOnlySpan<float> values, int slot)
+            => throw new NotSupportedException("This preprocessing reads pictures; a pixel vector goes into a vector buffer.");
+
         public override Tensor ToTensor() => tensor(UsedValues(), Shape);
 
         public override Memory<float> AsFloats(ref float[] scratch)
@@ -114,6 +120,8 @@ internal abstract class PixelBuffer
 
         public override void ReadImage(MLImage image, int slot)
             => throw new NotSupportedException("This preprocessing reads pixel vectors; a picture goes into an image buffer.");
+
+        public override void ReadVector(ReadOnlySpan<float> values, int slot) => PixelReader.Convert(values, Preprocessing, Row(slot), "The pixel vector");
 
         public override Tensor ToTensor() => tensor(UsedValues(), Shape);
 

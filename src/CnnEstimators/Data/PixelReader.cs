@@ -103,17 +103,30 @@ internal sealed class PixelReader
             throw new InvalidDataException(
                 $"Row {row}: column '{columnName}' holds {values[i]} at index {i}. Replace missing or infinite pixels before training.");
         }
+        Convert(values, preprocessing, destination, $"Column '{columnName}'");
+    }
+
+    /// <summary>
+    /// A vector of the preprocessing's vector shape as the network's input floats: channels converted, then resized.
+    /// </summary>
+    /// <param name="values">C x H x W floats, planar, in the vector shape.</param>
+    /// <param name="preprocessing">The preprocessing.</param>
+    /// <param name="destination">The network's input row.</param>
+    /// <param name="source">What the values are, for messages.</param>
+    public static void Convert(ReadOnlySpan<float> values, CnnPreprocessing preprocessing, Span<float> destination, string source)
+    {
+        var (c, h, w) = preprocessing.VectorShape!.Value;
         if (c == preprocessing.Channels && h == preprocessing.Height && w == preprocessing.Width)
         {
             values.CopyTo(destination);
             return;
         }
         using var scope = NewDisposeScope();
-        Fit(tensor(values.ToArray(), [c, h, w])).data<float>().CopyTo(destination);
+        Fit(tensor(values.ToArray(), [c, h, w]), preprocessing, source).data<float>().CopyTo(destination);
     }
 
     // Channel conversion, then resizing, of one C x H x W float image.
-    private Tensor Fit(Tensor chw)
+    private static Tensor Fit(Tensor chw, CnnPreprocessing preprocessing, string source)
     {
         var target = preprocessing.Channels;
         if (chw.shape[0] != target)
@@ -122,7 +135,7 @@ internal sealed class PixelReader
             {
                 (1, _) => chw.expand(target, -1, -1),
                 (3, 1) => (0.299f * chw[0] + 0.587f * chw[1] + 0.114f * chw[2]).unsqueeze(0),
-                _ => throw new InvalidDataException($"Column '{columnName}': cannot convert {chw.shape[0]} channels to {target}."),
+                _ => throw new InvalidDataException($"{source}: cannot convert {chw.shape[0]} channels to {target}."),
             };
         }
         if (chw.shape[1] == preprocessing.Height && chw.shape[2] == preprocessing.Width)

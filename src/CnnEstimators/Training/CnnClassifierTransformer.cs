@@ -76,6 +76,15 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public CnnExplanation Explain(Microsoft.ML.Data.MLImage image, string? label = null, string? layerName = null)
         => Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
 
+    /// <summary>Grad-CAM for one row of a classifier that reads pixel vectors (C x H x W floats in its vector shape, as its column holds them).</summary>
+    /// <param name="pixels">The row's pixel vector.</param>
+    /// <param name="label">The class to explain; null for the predicted class.</param>
+    /// <param name="layerName">The layer whose activation maps are weighed; null for the last convolutional stage.</param>
+    /// <exception cref="ArgumentException">The vector's length is not the vector shape's, or no such class or layer.</exception>
+    /// <exception cref="NotSupportedException">The classifier reads pictures, not vectors.</exception>
+    public CnnExplanation Explain(ReadOnlySpan<float> pixels, string? label = null, string? layerName = null)
+        => Explanation.SingleImageExplanation.Explain(this, pixels, label, layerName);
+
     /// <summary>Frees the network's native memory and its inference session.</summary>
     public void Dispose()
     {

@@ -69,3 +69,36 @@ public class CnnReportTests(ReportedClassifier reported) : IClassFixture<Reporte
         File.Exists(path).Should().BeFalse();
     }
 }
+
+/// <summary>A classifier of pixel vectors gets the same report, its mistakes drawn from the vectors and explained from them.</summary>
+public class VectorReportTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("mlnetcnn-report-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void VectorClassifier_Report_ShowsItsMistakesAsPicturesWithOverlays()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Shapes.Generate(64, seed: 41).Select(e => e.AsVector()).ToList());
+        var options = new CnnTrainerOptions
+        {
+            Architecture = "resnet20", ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 1, BatchSize = 32, Seed = 7, Threads = 2,
+        };
+        using var classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
+        var test = ml.Data.LoadFromEnumerable(Shapes.Generate(24, seed: 42).Select(e => e.AsVector()).ToList());
+        var path = Path.Combine(folder, "report.html");
+
+        CnnReport.Write(path, classifier, test, new CnnReportOptions { Mistakes = 4 });
+
+        var html = File.ReadAllText(path);
+        var figures = Regex.Matches(html, "<figure><img [^>]*src=\"data:image/png;base64,([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        figures.Should().NotBeEmpty("a barely trained classifier makes mistakes, each shown with its overlay").And.HaveCount(figures.Count / 2 * 2);
+        foreach (var png in figures)
+        {
+            using var bitmap = SKBitmap.Decode(Convert.FromBase64String(png));
+            (bitmap.Width, bitmap.Height).Should().Be((Shapes.Size, Shapes.Size));
+        }
+    }
+}

@@ -43,6 +43,9 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public PixelNormalization? DefaultNormalization { get; protected internal set; }
 
+    /// <summary>The pretrained weights it was created with (<see cref="CnnZoo.Create"/>'s <c>weights:</c>), or null.</summary>
+    public PretrainedWeights? PretrainedWeights { get; internal set; }
+
     /// <summary>Whether <see cref="ToOnnx"/> works: the zoo's architectures export themselves; a subclass outside the zoo does not.</summary>
     public bool CanExportOnnx => GetType().GetMethod(nameof(ExportFeatures), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!
         .DeclaringType != typeof(CnnModel);

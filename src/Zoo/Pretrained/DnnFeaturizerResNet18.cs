@@ -29,9 +29,11 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
         this.body = body;
         mean_image = meanImage;
         RegisterComponents();
-        // The graph takes 0-255 RGB and does its own BGR swap and mean-image subtraction.
-        DefaultNormalization = new PixelNormalization(3, Size, Size, 1f, [0f, 0f, 0f], [1f, 1f, 1f]);
+        DefaultNormalization = Normalization;
     }
+
+    /// <summary>What it takes: 0-255 RGB at 224x224 (the graph does its own BGR swap and mean-image subtraction).</summary>
+    internal static PixelNormalization Normalization => new(3, Size, Size, 1f, [0f, 0f, 0f], [1f, 1f, 1f]);
 
     /// <summary>The network's shape with a zero mean image and fresh weights, for the registry (a checkpoint fills it).</summary>
     internal static CnnModel Empty(int numClasses, int inChannels) => inChannels == 3

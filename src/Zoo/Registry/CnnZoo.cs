@@ -56,14 +56,25 @@ public static class CnnZoo
         lock (Gate) return Builders.ContainsKey(name);
     }
 
-    /// <summary>Builds a registered architecture with freshly initialised weights; its <see cref="CnnModel.Architecture"/> is <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Builds a registered architecture; its <see cref="CnnModel.Architecture"/> is <paramref name="name"/>. Without
+    /// <paramref name="weights"/> the weights are freshly initialised; with it they are the named pretrained weights (see
+    /// <see cref="Weights"/>), fetched into the cache on first use, with their preprocessing as the model's
+    /// <see cref="CnnModel.DefaultNormalization"/> and the classifier reset when <paramref name="numClasses"/> differs from theirs.
+    /// </summary>
     /// <param name="name">Registry name, see <see cref="Names"/>.</param>
     /// <param name="numClasses">Number of classes of the classifier.</param>
-    /// <param name="inChannels">Image channels: 3 for colour, 1 for grey.</param>
-    /// <exception cref="ArgumentException">The name is not registered; the message lists those that are.</exception>
-    public static CnnModel Create(string name, int numClasses = 1000, int inChannels = 3)
+    /// <param name="inChannels">Image channels: 3 for colour, 1 for grey (pretrained weights take colour).</param>
+    /// <param name="weights">Pretrained weights by name, e.g. <c>IMAGENET1K_V1</c>; null for none.</param>
+    /// <exception cref="ArgumentException">The name is not registered (the message lists those that are), the weights are unknown for it
+    /// (the message lists its weights), or the channels are not the weights'.</exception>
+    /// <exception cref="IOException">The weights could not be fetched (the message says where to put the file by hand).</exception>
+    /// <exception cref="InvalidDataException">The fetched file does not match its hash.</exception>
+    public static CnnModel Create(string name, int numClasses = 1000, int inChannels = 3, string? weights = null)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (weights is not null)
+            return CreatePretrained(name, numClasses, inChannels, weights);
         Func<int, int, CnnModel>? build;
         lock (Gate) Builders.TryGetValue(name, out build);
         if (build is null)
@@ -95,6 +106,92 @@ public static class CnnZoo
             : $"'{model.Architecture}' rebuilt with {model.NumClasses} classes and {model.InChannels} channels does not have this model's weights " +
               $"(first differing keys: {string.Join(", ", differing)}); register a builder that reproduces the model's shape";
     }
+
+    /// <summary>
+    /// Where weights files are fetched from: <c>MLNETCNN_WEIGHTS_URL</c> when set, else torchvision's
+    /// <c>https://download.pytorch.org/models/</c>. Point it at a mirror behind a firewall (the file names stay torchvision's).
+    /// </summary>
+    public static Uri WeightsBaseUrl
+    {
+        get { lock (Gate) return weightsBaseUrl; }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!value.IsAbsoluteUri)
+                throw new ArgumentException($"The weights URL base must be absolute (got '{value}').", nameof(value));
+            lock (Gate) weightsBaseUrl = WithTrailingSlash(value);
+        }
+    }
+
+    private static Uri weightsBaseUrl = WithTrailingSlash(new Uri(
+        Environment.GetEnvironmentVariable("MLNETCNN_WEIGHTS_URL") is { Length: > 0 } mirror ? mirror : "https://download.pytorch.org/models/"));
+
+    /// <summary>The pretrained weights known for <paramref name="architecture"/> (possibly none), as <c>weights:</c> of <see cref="Create"/> takes them.</summary>
+    public static IReadOnlyList<PretrainedWeights> Weights(string architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        return WeightsCatalog.Of(architecture);
+    }
+
+    /// <summary>Adds weights to the catalogue: your own file, or another file on the URL base, under a name of your choice.</summary>
+    /// <exception cref="ArgumentException">The architecture is not registered, a field is empty, or the architecture already has weights of that name.</exception>
+    public static void RegisterWeights(PretrainedWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!IsRegistered(weights.Architecture))
+            throw new ArgumentException($"Architecture '{weights.Architecture}' is not registered; register it first.", nameof(weights));
+        if (string.IsNullOrWhiteSpace(weights.Name) || string.IsNullOrWhiteSpace(weights.FileName) || weights.FileName.Contains('/', StringComparison.Ordinal))
+            throw new ArgumentException("Weights need a name and a plain file name (no folders).", nameof(weights));
+        if (weights.Sha256Prefix.Length < 8 || !weights.Sha256Prefix.All(Uri.IsHexDigit))
+            throw new ArgumentException($"The SHA-256 prefix '{weights.Sha256Prefix}' must be at least 8 hex digits.", nameof(weights));
+        WeightsCatalog.Add(weights);
+    }
+
+    /// <summary>Fetches the named weights into the cache (checked against their hash) and returns the file's path; a cached, checked file is reused.</summary>
+    /// <param name="architecture">The architecture.</param>
+    /// <param name="weights">The weights' name.</param>
+    /// <param name="progress">Bytes received, and lines about the cache.</param>
+    /// <param name="cancellation">Stops the download; nothing is left in the cache.</param>
+    /// <exception cref="ArgumentException">Unknown weights (the message lists the architecture's), or weights that ship offline.</exception>
+    /// <exception cref="IOException">No network, an HTTP error, a truncated body, an unwritable cache, or offline mode: the message says where to put the file.</exception>
+    /// <exception cref="InvalidDataException">The downloaded file does not match its hash.</exception>
+    public static Task<string> FetchWeightsAsync(string architecture, string weights, IProgress<WeightsDownloadProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(weights);
+        var entry = WeightsCatalog.Find(architecture, weights);
+        if (entry.Url is null)
+            throw new ArgumentException($"{entry} ships with its package and is never downloaded; create it with CnnZoo.Create.", nameof(weights));
+        return WeightsCache.FetchAsync(entry, progress, cancellation);
+    }
+
+    private static CnnModel CreatePretrained(string name, int numClasses, int inChannels, string weights)
+    {
+        if (!IsRegistered(name))
+            throw new ArgumentException($"Unknown architecture '{name}'. Registered: {string.Join(", ", Names)}.", nameof(name));
+        var entry = WeightsCatalog.Find(name, weights);
+        if (inChannels != entry.Normalization.Channels)
+            throw new ArgumentException(
+                $"{entry} takes {entry.Normalization.Channels}-channel images, not {inChannels}: create it with {entry.Normalization.Channels} " +
+                "(the trainer repeats grey images into colour for such weights).", nameof(inChannels));
+        CnnModel model;
+        if (entry.Url is null)
+            model = DnnFeaturizerResNet18.Import(numClasses: numClasses);   // offline: the package's files, its own classifier-less graph
+        else
+        {
+            var path = WeightsCache.FetchAsync(entry, progress: null, CancellationToken.None).GetAwaiter().GetResult();
+            model = Create(name, entry.Categories.Count, inChannels);
+            model.LoadWeights(path, strict: true, skip: entry.IgnoredKeyPrefixes);
+            if (numClasses != entry.Categories.Count)
+                model.ResetClassifier(numClasses);
+        }
+        model.DefaultNormalization = entry.Normalization;
+        model.PretrainedWeights = entry;
+        return model;
+    }
+
+    private static Uri WithTrailingSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
     /// <summary>Adds an architecture to the registry, so every feature that takes a name can build it.</summary>
     /// <param name="name">A new name.</param>

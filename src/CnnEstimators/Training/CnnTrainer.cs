@@ -141,7 +141,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         if (resumed is not null && !CnnZoo.IsRegistered(architecture))
             throw new InvalidDataException(
                 $"Checkpoint '{options.ResumeFromCheckpoint}': architecture '{architecture}' is not registered; register it with CnnZoo.Register before resuming.");
-        var inChannels = options.Channels ?? (kind == CnnInputKind.Vector ? options.VectorShape!.Value.Channels : 3);
+        var inChannels = options.Weights is not null ? 3 : options.Channels ?? (kind == CnnInputKind.Vector ? options.VectorShape!.Value.Channels : 3);
         if (resumed is not null && (resumed.NumClasses != classes || resumed.InChannels != inChannels))
             throw new ArgumentException(
                 $"Checkpoint '{options.ResumeFromCheckpoint}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
@@ -149,7 +149,16 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         lock (InitialisationGate)
         {
             manual_seed(seed);
-            return CnnZoo.Create(architecture, classes, inChannels);
+            if (options.Weights is null)
+                return CnnZoo.Create(architecture, classes, inChannels);
+            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Weights);
+            var theirs = pretrained.PretrainedWeights!.Categories.Count;
+            channel.Info(MessageSensitivity.None, theirs == classes
+                ? $"Starting from {pretrained.PretrainedWeights}, its classifier kept ({classes} classes)."
+                : theirs == 0
+                    ? $"Starting from {pretrained.PretrainedWeights}, which has no classifier: a new one for {classes} classes."
+                    : $"Starting from {pretrained.PretrainedWeights}; its classifier was reset from {theirs} to {classes} classes.");
+            return pretrained;
         }
     }
 

@@ -44,6 +44,22 @@ public sealed class CnnTrainerOptions
     /// <summary>A model to fine-tune (built or loaded by you, e.g. with pretrained weights); its head is reset to the label's class count when that differs.</summary>
     public CnnModel? Model { get; set; }
 
+    /// <summary>
+    /// Start from these pretrained weights of <see cref="Architecture"/> (e.g. <c>IMAGENET1K_V1</c>; <c>CnnZoo.Weights(name)</c> lists them),
+    /// the head reset to the label's classes, the weights' preprocessing used unless Mean/Std or ImageSize say otherwise; grey images
+    /// are repeated into the three channels such weights take. Null trains from scratch.
+    /// </summary>
+    public string? Weights { get; set; }
+
+    /// <summary>Epochs at the start in which only the head learns: the backbone's weights and batch-norm statistics stay frozen.</summary>
+    public int FreezeEpochs { get; set; }
+
+    /// <summary>The backbone's learning rate as a multiple of the head's (discriminative learning rates), e.g. 0.1; 1 learns alike.</summary>
+    public double BackboneLearningRateFactor { get; set; } = 1;
+
+    /// <summary>Keep the backbone's batch-norm statistics fixed throughout (small batches, or data much like the pretraining data).</summary>
+    public bool FreezeBatchNorm { get; set; }
+
     /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -198,6 +214,13 @@ public sealed class CnnTrainerOptions
         Check(Threads is null or >= 1, $"Threads must be at least 1; got {Threads}.");
         Check(MemoryBudgetBytes >= 0, $"MemoryBudgetBytes must be 0 or more; got {MemoryBudgetBytes}.");
         Check(ShuffleBufferRows >= 1, $"ShuffleBufferRows must be at least 1; got {ShuffleBufferRows}.");
+        Check(FreezeEpochs >= 0, $"FreezeEpochs must be 0 or more; got {FreezeEpochs}.");
+        Check(FreezeEpochs == 0 || FreezeEpochs < Epochs,
+            $"FreezeEpochs ({FreezeEpochs}) must be less than Epochs ({Epochs}): the backbone would never learn. Raise Epochs, or train only the head with a featurizer.");
+        Check(BackboneLearningRateFactor > 0 && double.IsFinite(BackboneLearningRateFactor),
+            $"BackboneLearningRateFactor must be greater than 0; got {BackboneLearningRateFactor}.");
+        Check(Weights is null || Model is null, "Set Weights (pretrained weights of Architecture) or Model, not both.");
+        Check(Weights is null || Channels is null or 3, $"Pretrained weights take colour images: leave Channels unset (grey images are repeated into three channels); got {Channels}.");
         Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
         Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");
         Check(Channels is null or 1 or 3, $"Channels must be 1 or 3; got {Channels}.");

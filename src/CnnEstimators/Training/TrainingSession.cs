@@ -21,6 +21,7 @@ internal sealed class TrainingSession
     private readonly IChannel? log;
     private readonly PixelNormalization.Normalizer normalizer;
     private readonly BatchAugmentation augmentation;
+    private readonly FineTuning fineTuning;
 
     public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log)
     {
@@ -30,6 +31,7 @@ internal sealed class TrainingSession
         this.log = log;
         normalizer = preprocessing.Normalization.On(device);
         augmentation = new BatchAugmentation(options);
+        fineTuning = new FineTuning(model, options);
     }
 
     public List<CnnEpochMetrics> History { get; private set; } = [];
@@ -44,7 +46,7 @@ internal sealed class TrainingSession
     {
         var stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
         var plan = new LearningRatePlan(options, stepsPerEpoch);
-        using var optimizer = CreateOptimizer();
+        using var optimizer = fineTuning.CreateOptimizer(model);
         using var generator = new Generator((ulong)seed);
         var state = (EpochsDone: 0, BestAccuracy: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
         Dictionary<string, Tensor>? best = null;
@@ -59,8 +61,25 @@ internal sealed class TrainingSession
             Info($"Resumed from '{options.ResumeFromCheckpoint}' after epoch {saved.EpochsDone}.");
         }
 
-        for (var epoch = state.EpochsDone; epoch < options.Epochs; epoch++)
+        try
         {
+            TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, ref state, ref best);
+        }
+        finally
+        {
+            fineTuning.End();
+        }
+        KeepBest(state.BestEpoch, state.BestAccuracy, best);
+    }
+
+    private void TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch, LearningRatePlan plan, OptimizerHelper optimizer,
+        Generator generator, int stepsPerEpoch, ref (int EpochsDone, double BestAccuracy, int SinceBest, int BestEpoch) state, ref Dictionary<string, Tensor>? best)
+    {
+        for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
+        {
+            if (epoch == options.FreezeEpochs && epoch > 0)
+                Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.BackboneLearningRateFactor:G3} times the head's learning rate).");
+            fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
             var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch);
             (double Loss, double Accuracy)? validated = validation is null ? null : Evaluate(validation);
@@ -99,14 +118,17 @@ internal sealed class TrainingSession
                 break;
             }
         }
+    }
 
+    private void KeepBest(int bestEpoch, double bestAccuracy, Dictionary<string, Tensor>? best)
+    {
         if (best is not null && options.KeepBestWeights)
         {
             using var noGrad = no_grad();
             var current = model.state_dict();
             foreach (var (key, value) in best)
                 current[key].copy_(value);
-            Info($"Kept the weights of epoch {state.BestEpoch} (validation accuracy {state.BestAccuracy:P2}).");
+            Info($"Kept the weights of epoch {bestEpoch} (validation accuracy {bestAccuracy:P2}).");
         }
         if (best is not null)
             foreach (var value in best.Values)
@@ -117,6 +139,7 @@ internal sealed class TrainingSession
         OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch)
     {
         model.train();
+        fineTuning.AfterTrainMode();
         var clock = Stopwatch.StartNew();
         double lossSum = 0, rate = 0;
         long correct = 0, seen = 0;
@@ -128,8 +151,7 @@ internal sealed class TrainingSession
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
                 rate = plan.RateAt(epoch, step);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = rate;
+                fineTuning.SetRate(optimizer, rate);
                 var x = Prepare(batch.Images, generator, augment: true);
                 var y = batch.Labels.to(device);
                 optimizer.zero_grad();
@@ -181,14 +203,6 @@ internal sealed class TrainingSession
             x = augmentation.Apply(x, generator);
         return normalizer.Standardize(x);
     }
-
-    private OptimizerHelper CreateOptimizer() => options.Optimizer switch
-    {
-        CnnOptimizer.Adam => optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        _ => optim.SGD(model.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay,
-            nesterov: options.Nesterov && options.Momentum > 0),
-    };
 
     private static Dictionary<string, Tensor> CopyOf(Dictionary<string, Tensor> weights, Dictionary<string, Tensor>? previous)
     {

@@ -1,0 +1,89 @@
+using MLNetCnn.Zoo;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNetCnn.Training;
+
+/// <summary>
+/// How a pretrained network is fine-tuned: for the first <see cref="CnnTrainerOptions.FreezeEpochs"/> epochs only the head
+/// (the model's <see cref="CnnModel.ClassifierKeyPrefixes"/>) learns, the backbone's weights and batch-norm statistics frozen;
+/// afterwards the backbone learns at <see cref="CnnTrainerOptions.BackboneLearningRateFactor"/> times the head's rate, with its
+/// batch-norm statistics frozen throughout under <see cref="CnnTrainerOptions.FreezeBatchNorm"/>. The phase depends only on
+/// the epoch, so a resumed run is in the phase an uninterrupted one would be.
+/// </summary>
+internal sealed class FineTuning
+{
+    private readonly CnnTrainerOptions options;
+    private readonly List<Parameter> backbone;
+    private readonly List<Parameter> head;
+    private readonly List<nn.Module> backboneNorms;
+    private bool frozen;
+
+    public FineTuning(CnnModel model, CnnTrainerOptions options)
+    {
+        this.options = options;
+        bool InHead(string name) => model.ClassifierKeyPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal) || (name + ".").StartsWith(prefix, StringComparison.Ordinal));
+        var parameters = model.named_parameters().ToList();
+        backbone = parameters.Where(p => !InHead(p.name)).Select(p => p.parameter).ToList();
+        head = parameters.Where(p => InHead(p.name)).Select(p => p.parameter).ToList();
+        backboneNorms = model.named_modules().Where(m => !InHead(m.name) && m.module.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal))
+            .Select(m => m.module).ToList();
+        if (UsesGroups && head.Count == 0)
+            throw new ArgumentException($"{model.Architecture} names no classifier parameters (ClassifierKeyPrefixes), so its backbone cannot be told from its head.");
+    }
+
+    /// <summary>Backbone and head get their own optimiser groups (only then: a plain run keeps one group, and its checkpoints their shape).</summary>
+    public bool UsesGroups => options.FreezeEpochs > 0 || options.BackboneLearningRateFactor != 1;
+
+    /// <summary>The optimiser over the model's parameters, in two groups (backbone, head) when fine-tuning.</summary>
+    public OptimizerHelper CreateOptimizer(CnnModel model)
+    {
+        if (!UsesGroups)
+            return options.Optimizer switch
+            {
+                CnnOptimizer.Adam => optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
+                CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
+                _ => optim.SGD(model.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay,
+                    nesterov: options.Nesterov && options.Momentum > 0),
+            };
+        var (rate, momentum, decay, nesterov) = (options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
+        return options.Optimizer switch
+        {
+            CnnOptimizer.Adam => optim.Adam([new Adam.ParamGroup(backbone, rate, weight_decay: decay), new Adam.ParamGroup(head, rate, weight_decay: decay)], rate),
+            CnnOptimizer.AdamW => optim.AdamW([new AdamW.ParamGroup(backbone, rate, weight_decay: decay), new AdamW.ParamGroup(head, rate, weight_decay: decay)], rate),
+            _ => optim.SGD([new SGD.ParamGroup(backbone, rate, momentum, weight_decay: decay, nesterov: nesterov),
+                new SGD.ParamGroup(head, rate, momentum, weight_decay: decay, nesterov: nesterov)], rate),
+        };
+    }
+
+    /// <summary>Enters the epoch's phase: the backbone frozen (no gradients) in the first FreezeEpochs epochs, learning afterwards.</summary>
+    public void BeginEpoch(int epoch)
+    {
+        frozen = epoch < options.FreezeEpochs;
+        foreach (var parameter in backbone)
+            parameter.requires_grad = !frozen;
+    }
+
+    /// <summary>After <c>model.train()</c>: the backbone's batch norms keep their statistics while it is frozen, or always under FreezeBatchNorm.</summary>
+    public void AfterTrainMode()
+    {
+        if (frozen || options.FreezeBatchNorm)
+            foreach (var norm in backboneNorms)
+                norm.eval();
+    }
+
+    /// <summary>Sets the step's learning rate: the head's, and the backbone's scaled by the factor.</summary>
+    public void SetRate(OptimizerHelper optimizer, double rate)
+    {
+        var groups = optimizer.ParamGroups.ToList();
+        for (var i = 0; i < groups.Count; i++)
+            groups[i].LearningRate = UsesGroups && i == 0 ? rate * options.BackboneLearningRateFactor : rate;
+    }
+
+    /// <summary>Leaves every parameter learnable again (the trained model can be trained further).</summary>
+    public void End()
+    {
+        foreach (var parameter in backbone)
+            parameter.requires_grad = true;
+    }
+}

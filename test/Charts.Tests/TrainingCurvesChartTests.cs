@@ -63,3 +63,30 @@ public class TrainingCurvesChartTests : IDisposable
     private static CnnEpochMetrics Epoch(int epoch, double trainAccuracy)
         => new(epoch, TrainLoss: 1 - trainAccuracy, trainAccuracy, ValidationLoss: null, ValidationAccuracy: null, LearningRate: 0.1, Seconds: 1, ImagesPerSecond: 100);
 }
+
+/// <summary>The learning-rate finder's chart.</summary>
+public class LearningRateChartTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("mlnetcnn-charts-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Curve_IsDrawnWithItsSuggestion()
+    {
+        var points = Enumerable.Range(0, 50).Select(i =>
+        {
+            var rate = 1e-5 * Math.Pow(10, i / 10.0);
+            var loss = 2 - Math.Tanh(i / 10.0) + (i > 40 ? (i - 40) * 0.5 : 0);
+            return new CnnLearningRatePoint(rate, loss, loss);
+        }).ToList();
+        var png = Path.Combine(folder, "lr.png");
+
+        LearningRateChart.Save(new CnnLearningRateCurve(points, 1e-4, 1e-1, Diverged: true), png, 640, 480);
+
+        var (width, height, colours) = PngImage.Inspect(png);
+        (width, height).Should().Be((640, 480));
+        colours.Should().BeGreaterThan(5, "the axes, the curve and the marked suggestion were drawn");
+        FluentActions.Invoking(() => LearningRateChart.ToPng(new CnnLearningRateCurve([], 1, 1, false))).Should().Throw<ArgumentException>();
+    }
+}

@@ -18,6 +18,28 @@ public sealed class CnnOperationsCatalog
     /// <summary>An experiment that trains each candidate architecture and ranks them (see <see cref="CnnExperiment"/>).</summary>
     public CnnExperiment CreateExperiment(CnnExperimentSettings settings) => new(Context, settings);
 
+    /// <summary>
+    /// The learning-rate range test (fastai's <c>lr_find</c>): trains a copy of the run <paramref name="options"/> describe for
+    /// <paramref name="steps"/> batches at learning rates rising exponentially from <paramref name="minRate"/> to
+    /// <paramref name="maxRate"/>, records the loss, stops when it diverges, and suggests a rate. The options' model (when one is
+    /// given) is left with the weights it had.
+    /// </summary>
+    /// <param name="data">Training rows, with the options' image and key label columns.</param>
+    /// <param name="options">The run to tune: architecture or model, weights, batch size, optimiser, augmentation.</param>
+    /// <param name="steps">Batches to try (the data is cycled when it has fewer).</param>
+    /// <param name="minRate">The first learning rate.</param>
+    /// <param name="maxRate">The last learning rate.</param>
+    /// <exception cref="ArgumentException">The rates or steps are out of range, or the data gives fewer than two batches.</exception>
+    public CnnLearningRateCurve FindLearningRate(IDataView data, CnnTrainerOptions options, int steps = 100, double minRate = 1e-7, double maxRate = 10)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (steps < 5)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, "The learning-rate finder needs at least 5 steps to draw a curve.");
+        if (!(minRate > 0) || !(maxRate > minRate) || !double.IsFinite(maxRate))
+            throw new ArgumentException($"The rates must satisfy 0 < minRate < maxRate (finite); got {minRate} and {maxRate}.", nameof(minRate));
+        return Context.MulticlassClassification.Trainers.Cnn(options).FindLearningRate(data, steps, minRate, maxRate);
+    }
+
     /// <summary>Loads a classifier saved with <see cref="CnnClassifierTransformer.SaveCheckpoint"/> as the TorchSharp transformer.</summary>
     /// <param name="path">The file.</param>
     /// <param name="device"><c>auto</c> (CUDA when available), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>

@@ -51,6 +51,47 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var options = Options;
+        using var channel = host.Start("Training");
+        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
+        using var run = Prepare(trainData, validationData, resumed, channel);
+        channel.Info(MessageSensitivity.None,
+            $"Training {run.Model.Architecture} on {run.Device.type}: {run.Train.Count} rows, {run.LabelType.Count} classes, " +
+            $"{run.Preprocessing.Channels}x{run.Preprocessing.Height}x{run.Preprocessing.Width} input, seed {run.Seed}.");
+        var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel);
+        session.Run(run.Train, run.Validation, run.Seed, resumed);
+        var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
+        return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
+            options.ScoringBatchSize, options.SkipUnreadableImages, session.History), options.InferenceEngine);
+    }
+
+    /// <summary>The learning-rate range test on <paramref name="data"/>: see <see cref="CnnOperationsCatalog.FindLearningRate"/>.</summary>
+    internal CnnLearningRateCurve FindLearningRate(IDataView data, int steps, double minRate, double maxRate)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var channel = host.Start("Learning-rate finder");
+        using var run = Prepare(data, validationData: null, resumed: null, channel);
+        var batches = (run.Train.Count + Options.BatchSize - 1) / Options.BatchSize;
+        if (batches < 2)
+            throw new ArgumentException(
+                $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at BatchSize {Options.BatchSize}. Give more rows or a smaller BatchSize.",
+                nameof(data));
+        return new TrainingSession(Options, run.Model, run.Preprocessing, run.Device, channel).FindLearningRate(run.Train, run.Seed, steps, minRate, maxRate);
+    }
+
+    /// <summary>What a run works on: the network, its preprocessing, the data read into batch sources, the device.</summary>
+    private sealed record PreparedRun(CnnModel Model, CnnPreprocessing Preprocessing, IBatchSource Train, IBatchSource? Validation, Device Device,
+        KeyDataViewType LabelType, DataViewSchema.Column LabelColumn, int Seed) : IDisposable
+    {
+        public void Dispose()
+        {
+            Train.Dispose();
+            Validation?.Dispose();
+        }
+    }
+
+    private PreparedRun Prepare(IDataView trainData, IDataView? validationData, TrainingCheckpoint? resumed, IChannel channel)
+    {
+        var options = Options;
         // One pass over the columns of each data view, before anything is built or read.
         var (labelColumn, labelType) = InputColumns.CheckLabel(trainData.Schema, options.LabelColumnName);
         var (imageColumn, kind) = InputColumns.FindImage(trainData.Schema, options.ImageColumnName, options.VectorShape);
@@ -62,15 +103,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                     nameof(validationData));
         }
         var seed = options.Seed ?? host.Rand.Next();
-        using var channel = host.Start("Training");
-
-        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
         var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed?.Counters, channel);
         var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
-
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
-        using (train)
-        using (validation)
+        try
         {
             CheckTrainingRows(train, labelType, channel);
             if (measureStatistics)
@@ -82,13 +118,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             if (options.Threads is int threads)
                 set_num_threads(threads);
             model.to(device);
-            channel.Info(MessageSensitivity.None,
-                $"Training {model.Architecture} on {device.type}: {train.Count} rows, {labelType.Count} classes, {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width} input, seed {seed}.");
-            var session = new TrainingSession(options, model, preprocessing, device, channel);
-            session.Run(train, validation, seed, resumed);
-            var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, labelType, labelColumn.Annotations);
-            return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(model, preprocessing, options.ImageColumnName, outputs,
-                options.ScoringBatchSize, options.SkipUnreadableImages, session.History), options.InferenceEngine);
+            return new PreparedRun(model, preprocessing, train, validation, device, labelType, labelColumn, seed);
+        }
+        catch
+        {
+            train.Dispose();
+            validation?.Dispose();
+            throw;
         }
     }
 

@@ -120,6 +120,84 @@ internal sealed class TrainingSession
         }
     }
 
+    /// <summary>
+    /// The learning-rate range test: one step per batch (cycling through the data) at rates rising exponentially from
+    /// <paramref name="minRate"/> to <paramref name="maxRate"/>, stopping early when the smoothed loss passes four times its
+    /// minimum; the model's weights are put back afterwards.
+    /// </summary>
+    public CnnLearningRateCurve FindLearningRate(IBatchSource train, long seed, int steps, double minRate, double maxRate)
+    {
+        const double Smoothing = 0.98;
+        var initial = CopyOf(model.state_dict(), null);
+        var points = new List<CnnLearningRatePoint>();
+        var diverged = false;
+        try
+        {
+            using var optimizer = fineTuning.CreateOptimizer(model);
+            using var generator = new Generator((ulong)seed);
+            fineTuning.BeginEpoch(0);   // the first epoch's phase: the head alone when the run starts frozen
+            model.train();
+            fineTuning.AfterTrainMode();
+            double average = 0, lowest = double.PositiveInfinity;
+            while (points.Count < steps && !diverged)
+            {
+                foreach (var batch in train.Batches(options.BatchSize, generator))
+                {
+                    using var scope = NewDisposeScope();
+                    using (batch)
+                    {
+                        options.CancellationToken.ThrowIfCancellationRequested();
+                        var rate = minRate * Math.Pow(maxRate / minRate, points.Count / (double)Math.Max(1, steps - 1));
+                        fineTuning.SetRate(optimizer, rate);
+                        optimizer.zero_grad();
+                        var (loss, _) = model.TrainingForward(Prepare(batch.Images, generator, augment: true), batch.Labels.to(device), Criterion);
+                        loss.backward();
+                        optimizer.step();
+                        var value = loss.item<float>();
+                        average = Smoothing * average + (1 - Smoothing) * value;
+                        var smoothed = average / (1 - Math.Pow(Smoothing, points.Count + 1));
+                        points.Add(new CnnLearningRatePoint(rate, value, smoothed));
+                        lowest = Math.Min(lowest, smoothed);
+                        diverged = !double.IsFinite(smoothed) || smoothed > 4 * lowest;
+                    }
+                    if (points.Count == steps || diverged)
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            fineTuning.End();
+            using (no_grad())
+            {
+                var current = model.state_dict();
+                foreach (var (key, value) in initial)
+                    current[key].copy_(value);
+            }
+            foreach (var value in initial.Values)
+                value.Dispose();
+        }
+        var (suggested, minimum) = Suggest(points);
+        Info($"Learning-rate finder: {points.Count} steps{(diverged ? ", stopped when the loss diverged" : "")}; suggested {suggested:G3} (loss lowest at {minimum:G3}).");
+        return new CnnLearningRateCurve(points, suggested, minimum, diverged);
+    }
+
+    // The steepest fall of the smoothed loss against log rate, up to its minimum (the points after it only rise).
+    private static (double Suggested, double Minimum) Suggest(List<CnnLearningRatePoint> points)
+    {
+        var finite = points.Where(p => double.IsFinite(p.SmoothedLoss)).ToList();
+        var lowest = finite.IndexOf(finite.MinBy(p => p.SmoothedLoss)!);
+        var steepest = lowest;
+        var slope = 0.0;
+        for (var i = 1; i <= lowest; i++)
+        {
+            var s = (finite[i].SmoothedLoss - finite[i - 1].SmoothedLoss) / (Math.Log(finite[i].Rate) - Math.Log(finite[i - 1].Rate));
+            if (s < slope)
+                (slope, steepest) = (s, i);
+        }
+        return (finite[steepest].Rate, finite[lowest].Rate);
+    }
+
     private void KeepBest(int bestEpoch, double bestAccuracy, Dictionary<string, Tensor>? best)
     {
         if (best is not null && options.KeepBestWeights)

@@ -1,0 +1,49 @@
+using FluentAssertions;
+using Microsoft.ML;
+using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn.Tests.Training;
+
+/// <summary>The learning-rate range test: its rates, its stop on divergence, its suggestion, and the model left as it was.</summary>
+public class LearningRateFinderTests
+{
+    private static IDataView Data(MLContext ml, int rows)
+    {
+        var view = Pipelines.ImagesView(ml, Shapes.Generate(rows, seed: 25));
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+    }
+
+    [Fact]
+    public void Curve_RisesExponentially_StopsWhenTheLossDiverges_AndSuggestsARateBeforeTheMinimum()
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = CnnZoo.Create("resnet20", numClasses: 4);
+        var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var options = new CnnTrainerOptions { Model = model, ImageSize = 32, BatchSize = 16, Seed = 5, Threads = 2 };
+
+        var curve = ml.Cnn().FindLearningRate(Data(ml, 160), options, steps: 80, minRate: 1e-5, maxRate: 100);
+
+        curve.Points[0].Rate.Should().BeApproximately(1e-5, 1e-12);
+        var ratio = curve.Points[1].Rate / curve.Points[0].Rate;
+        curve.Points.Zip(curve.Points.Skip(1)).Should().OnlyContain(pair => Math.Abs(pair.Second.Rate / pair.First.Rate - ratio) < 1e-9, "rates rise by a constant factor");
+        curve.Points[0].Loss.Should().BeApproximately(Math.Log(4), 0.5, "an untrained 4-class network starts near ln 4");
+        curve.Diverged.Should().BeTrue("SGD at learning rates up to 100 blows up");
+        curve.Points.Should().HaveCountLessThan(80, "the run stops once the loss diverges");
+        curve.SuggestedRate.Should().BeGreaterThan(1e-5).And.BeLessThanOrEqualTo(curve.MinimumLossRate);
+        foreach (var (key, value) in before)
+            model.state_dict()[key].eq(value).all().item<bool>().Should().BeTrue($"{key} is put back after the test");
+    }
+
+    [Fact]
+    public void OneBatch_TooFewSteps_AndInvertedRates_AreRefused()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new CnnTrainerOptions { Architecture = "resnet20", ImageSize = 32, BatchSize = 16, Threads = 2 };
+        FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 12), options)).Should().Throw<ArgumentException>()
+            .WithMessage("*at least 2 batches*12 row(s) at BatchSize 16*");
+        FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 40), options, steps: 2)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 40), options, minRate: 1, maxRate: 0.1)).Should().Throw<ArgumentException>()
+            .WithMessage("*0 < minRate < maxRate*");
+    }
+}

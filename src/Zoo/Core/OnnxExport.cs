@@ -75,7 +75,8 @@ internal static class OnnxExport
     // and checks the size is one the network takes.
     public static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
     {
-        var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
+        // The model's own input too: its modules() are its children, and a model's export may depend on the size it is exported at.
+        var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance) { [model] = [1, channels, height, width] };
         var removers = new List<Action>();
         foreach (var module in model.modules().OfType<nn.Module<Tensor, Tensor>>())
         {

@@ -10,7 +10,8 @@ namespace MLNetCnn.Zoo;
 /// package (<c>ResNet18.onnx</c>, a CNTK export without classifier, and <c>ResNetPreprocess.onnx</c>), imported into
 /// a zoo network. The returned model takes RGB images on the 0-255 scale, 224x224: it swaps them to BGR and
 /// subtracts the package's mean image itself, as ML.NET's <c>DnnFeaturizeImage</c> does, so its
-/// <c>ForwardFeatures</c> are that featurizer's 512 values. Its classifier is new (fine-tune it).
+/// <c>ForwardFeatures</c> are that featurizer's 512 values. Its classifier is new (fine-tune it). At other input sizes (32x32
+/// and up, for fine-tuning on small images) it subtracts the mean image's per-channel average instead, the picture-wide mean colour.
 /// </summary>
 public sealed class DnnFeaturizerResNet18 : CnnModel
 {
@@ -62,10 +63,7 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
     public override int DefaultImageSize => Size;
 
     /// <inheritdoc />
-    public override int MinImageSize => Size;
-
-    /// <inheritdoc />
-    public override int? FixedImageSize => Size;
+    public override int MinImageSize => 32;   // ResNet-18 halves the input five times
 
     /// <inheritdoc />
     public override IReadOnlyList<string> ClassifierKeyPrefixes => ["body.fc."];
@@ -74,7 +72,7 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
     protected override Tensor Features(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var bgr = images.flip(1) - mean_image;  // RGB -> BGR, minus the mean image (0-255 scale)
+        var bgr = images.flip(1) - MeanFor(images.shape[2], images.shape[3]);  // RGB -> BGR, minus the mean (0-255 scale)
         return body.ForwardFeatures(bgr).MoveToOuterDisposeScope();
     }
 
@@ -87,8 +85,13 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
     internal override string ExportFeatures(OnnxGraph graph, string input)
     {
         var bgr = graph.Node("Gather", [input, graph.Int64s("bgr", 2, 1, 0)], attributes: OnnxGraph.Int("axis", 1));
-        return body.ExportFeatures(graph, graph.Node("Sub", [bgr, graph.Initializer("mean_image", mean_image)]));
+        var size = graph.InputShapeOf(this);
+        using var mean = MeanFor(size[2], size[3]).detach().clone();
+        return body.ExportFeatures(graph, graph.Node("Sub", [bgr, graph.Initializer("mean_image", mean)]));
     }
+
+    // The package's mean image at its own size; elsewhere its per-channel average, which broadcasts over any size.
+    private Tensor MeanFor(long height, long width) => height == Size && width == Size ? mean_image : mean_image.mean([2, 3], keepdim: true);
 
     internal override string ExportHead(OnnxGraph graph, string features) => body.ExportHead(graph, features);
 

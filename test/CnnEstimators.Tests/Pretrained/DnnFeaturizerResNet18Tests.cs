@@ -87,6 +87,26 @@ public class DnnFeaturizerResNet18Tests
         model.Architecture.Should().Be(DnnFeaturizerResNet18.RegistryName);
     }
 
+    [Fact]
+    public void Import_AtASmallerSize_RunsAndExportsTheSame()
+    {
+        using var model = DnnFeaturizerResNet18.Import(numClasses: 4);
+        model.eval();
+        manual_seed(4);
+        using var images = rand(2, 3, 64, 64) * 255;
+
+        using var torchFeatures = model.ForwardFeatures(images);
+        var onnx = model.ToOnnx(3, 64, 64, new OnnxExportOptions { Features = true });
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(images.data<float>().ToArray(), [2, 3, 64, 64]);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", input)]);
+        var fromOnnx = results.Single().AsTensor<float>().ToArray();
+
+        torchFeatures.shape.Should().Equal([2, 512]);
+        using var difference = (tensor(fromOnnx, [2, 512]) - torchFeatures).norm() / torchFeatures.norm();
+        difference.item<float>().Should().BeLessThan(1e-4f, "ONNX Runtime computes the same network at 64x64");
+    }
+
     public sealed class Scored
     {
         public float[] Score { get; set; } = [];

@@ -182,18 +182,21 @@ internal sealed class TrainingSession
         return new CnnLearningRateCurve(points, suggested, minimum, diverged);
     }
 
-    // The steepest fall of the smoothed loss against log rate, up to its minimum (the points after it only rise).
+    // The steepest fall of the smoothed loss against log rate, up to its minimum (the points after it only rise). The slope is
+    // taken across a tenth of the points (at least three), as one step's difference is mostly the batches' noise; the
+    // suggestion is the middle of the steepest stretch.
     private static (double Suggested, double Minimum) Suggest(List<CnnLearningRatePoint> points)
     {
         var finite = points.Where(p => double.IsFinite(p.SmoothedLoss)).ToList();
         var lowest = finite.IndexOf(finite.MinBy(p => p.SmoothedLoss)!);
+        var span = Math.Max(3, finite.Count / 10);
         var steepest = lowest;
         var slope = 0.0;
-        for (var i = 1; i <= lowest; i++)
+        for (var i = span; i <= lowest; i++)
         {
-            var s = (finite[i].SmoothedLoss - finite[i - 1].SmoothedLoss) / (Math.Log(finite[i].Rate) - Math.Log(finite[i - 1].Rate));
+            var s = (finite[i].SmoothedLoss - finite[i - span].SmoothedLoss) / (Math.Log(finite[i].Rate) - Math.Log(finite[i - span].Rate));
             if (s < slope)
-                (slope, steepest) = (s, i);
+                (slope, steepest) = (s, i - span / 2);
         }
         return (finite[steepest].Rate, finite[lowest].Rate);
     }

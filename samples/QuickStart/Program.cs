@@ -2,6 +2,7 @@
 // ML.NET's evaluator, saves the model zip, reloads it and predicts a few images.
 // Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 2 --model fashion.zip]
 //        [--data /usr/share/datasets/fashion-mnist | --images <root with one sub-folder per class> --size 64]
+//        [--arch resnet18_cntk --weights IMAGENET1K_CNTK --size 64]   (fine-tune pretrained weights instead)
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
@@ -16,6 +17,16 @@ var modelPath = arguments.Get("--model", Path.Combine(Path.GetTempPath(), "mlnet
 
 var ml = new MLContext(seed: 1);
 var options = FashionMnistRows.Recipe(arch, epochs);
+if (arguments.GetOrNull("--weights") is string weights)
+{
+    // Fine-tuning: the pretrained network at a size 2 cores can train, the head alone for the first epoch, then everything
+    // with the backbone at a tenth of the head's (smaller) learning rate.
+    options.Weights = weights;
+    options.ImageSize = arguments.Get("--size", 64);
+    options.LearningRate = 0.01;
+    options.FreezeEpochs = epochs > 1 ? 1 : 0;
+    options.BackboneLearningRateFactor = 0.1;
+}
 options.Progress = new Progress<CnnTrainingProgress>(p =>
 {
     if (p.IsEpochEnd || p.Batch % 100 == 0)

@@ -58,6 +58,21 @@ public class CommandTests(TrainedModel trained) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void Train_WithWeights_FineTunesThePretrainedNetwork()
+    {
+        using var outputs = new TempFolder();
+        var output = Path.Combine(outputs.Path, "tuned");
+        var result = Tool.Run("train", "--images", trained.Images.Path, "--arch", "resnet18_cntk", "--weights", "IMAGENET1K_CNTK", "--size", "32",
+            "--epochs", "2", "--batch-size", "16", "--out", output);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")));
+        metrics.RootElement.GetProperty("architecture").GetString().Should().Be("resnet18_cntk");
+        var summary = Tool.Run("summary", "--arch", "resnet50");
+        summary.Output.Should().Contain("pretrained weights (--weights): IMAGENET1K_V1 (ImageNet top-1 76.13%); IMAGENET1K_V2 (ImageNet top-1 80.858%)");
+    }
+
+    [Fact]
     public void Featurize_WithoutAModel_UsesTheOfflineImageNetResNet18()
     {
         using var images = new ShapeFolder(perClass: 1, seed: 8, classes: ["a", "b"]);

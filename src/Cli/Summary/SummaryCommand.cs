@@ -34,6 +34,10 @@ internal static class SummaryCommand
                 throw new CliUserException($"--size: {name} needs at least {model.MinImageSize}x{model.MinImageSize} pixels (got {side}).");
             var summary = CnnZoo.Summarize(model, parse.GetValue(channels), side, side);
             Render(console.Ansi, name, summary);
+            var weights = CnnZoo.Weights(name);
+            console.Out.WriteLine(weights.Count == 0
+                ? $"{name} has no pretrained weights in the catalogue."
+                : $"pretrained weights (--weights): {string.Join("; ", weights.Select(w => $"{w.Name}" + (w.Top1 is double top1 ? $" (ImageNet top-1 {top1}%)" : " (offline)")))}");
             return CliApp.Success;
         });
         return command;

@@ -13,6 +13,11 @@ internal sealed class TrainingOptionSet
         CliOptions.RequirePositive(Size);
         CliOptions.RequireBetween(LearningRate, 0, 10);
         CliOptions.RequireBetween(ValidationFraction, 0, 1);
+        FreezeEpochs.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+                result.AddError($"--freeze-epochs must be 0 or more (got {result.GetValueOrDefault<int?>()}).");
+        });
     }
 
     public Option<int> Epochs { get; }
@@ -41,14 +46,33 @@ internal sealed class TrainingOptionSet
 
     public Option<bool> SkipUnreadable { get; } = CliOptions.SkipUnreadable();
 
+    public Option<string?> Weights { get; } = new("--weights", "-w")
+    {
+        Description = "Start from pretrained weights of --arch (e.g. IMAGENET1K_V1; 'mlnetcnn summary --arch NAME' lists them): the head alone " +
+                      "for the first --freeze-epochs, then everything with the backbone at a tenth of the rate; the default --lr becomes 0.01.",
+    };
+
+    public Option<int?> FreezeEpochs { get; } = new("--freeze-epochs")
+    {
+        Description = "With --weights: epochs in which only the new head learns (default 1 when --epochs is over 1).",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Size, Grey, ValidationFraction, Seed, Device, SkipUnreadable })
+        foreach (var option in new Option[] { Epochs, BatchSize, LearningRate, Size, Grey, ValidationFraction, Seed, Device, SkipUnreadable, Weights, FreezeEpochs })
             command.Options.Add(option);
     }
 
     public TrainSettings Settings(ParseResult parse, string architecture, bool fashionMnist)
-        => new(architecture, parse.GetValue(Epochs), parse.GetValue(BatchSize), parse.GetValue(LearningRate),
-            parse.GetValue(Size) ?? (fashionMnist ? FashionMnist.ImageSize : 64), fashionMnist || parse.GetValue(Grey) ? 1 : 3, parse.GetValue(Seed),
-            parse.GetValue(Device)!, parse.GetValue(SkipUnreadable));
+    {
+        var weights = parse.GetValue(Weights);
+        var epochs = parse.GetValue(Epochs);
+        // Fine-tuning wants a smaller rate than training from scratch, unless the user chose one.
+        var rate = weights is not null && parse.GetResult(LearningRate) is null or { Implicit: true } ? 0.01 : parse.GetValue(LearningRate);
+        return new(architecture, epochs, parse.GetValue(BatchSize), rate,
+            parse.GetValue(Size) ?? (fashionMnist ? FashionMnist.ImageSize : 64),
+            weights is not null ? 3 : fashionMnist || parse.GetValue(Grey) ? 1 : 3,   // pretrained weights take colour: grey is repeated
+            parse.GetValue(Seed), parse.GetValue(Device)!, parse.GetValue(SkipUnreadable), weights,
+            weights is null ? 0 : parse.GetValue(FreezeEpochs) ?? (epochs > 1 ? 1 : 0));
+    }
 }

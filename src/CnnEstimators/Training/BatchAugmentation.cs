@@ -8,7 +8,9 @@ namespace MLNetCnn.Training;
 /// </summary>
 internal sealed class BatchAugmentation(CnnTrainerOptions options)
 {
-    public bool IsActive => options.RandomCropPadding > 0 || options.HorizontalFlip || options.RandomResizedCrop;
+    public bool IsActive => options.RandomCropPadding > 0 || options.HorizontalFlip || options.RandomResizedCrop || Jitters || options.RandomErasingProbability > 0;
+
+    private bool Jitters => options.ColorJitter.Brightness > 0 || options.ColorJitter.Contrast > 0 || options.ColorJitter.Saturation > 0;
 
     public Tensor Apply(Tensor batch, Generator generator)
     {
@@ -18,7 +20,60 @@ internal sealed class BatchAugmentation(CnnTrainerOptions options)
             batch = PaddedCrops(batch, options.RandomCropPadding, generator);
         if (options.HorizontalFlip)
             batch = Flips(batch, generator);
+        if (Jitters)
+            batch = Jitter(batch, options.ColorJitter, generator);
+        if (options.RandomErasingProbability > 0)
+            batch = Erase(batch, options.RandomErasingProbability, generator);
         return batch;
+    }
+
+    /// <summary>
+    /// Brightness (scale), contrast (towards or away from each image's mean grey) and saturation (towards or away from each
+    /// pixel's grey; colour images only), each by a factor from [1 - s, 1 + s] per image, in that order; values stay in [0, 1].
+    /// </summary>
+    internal static Tensor Jitter(Tensor batch, (double Brightness, double Contrast, double Saturation) strength, Generator generator)
+    {
+        var n = batch.shape[0];
+        Tensor Factors(double s) => (1 + (rand([n, 1, 1, 1], generator: generator) * 2 - 1) * s).to(batch.device);
+        var brightness = Factors(strength.Brightness);
+        var contrast = Factors(strength.Contrast);
+        var saturation = Factors(strength.Saturation);
+        var x = (batch * brightness).clamp(0, 1);
+        var grey = Grey(x);
+        x = ((x - grey.mean([1, 2, 3], keepdim: true)) * contrast + grey.mean([1, 2, 3], keepdim: true)).clamp(0, 1);
+        if (x.shape[1] == 3)
+        {
+            grey = Grey(x);
+            x = ((x - grey) * saturation + grey).clamp(0, 1);
+        }
+        return x;
+    }
+
+    // ITU-R 601 luma of colour images; a grey image is its own.
+    private static Tensor Grey(Tensor x) => x.shape[1] == 3 ? (0.299f * x[.., 0..1] + 0.587f * x[.., 1..2] + 0.114f * x[.., 2..3]) : x;
+
+    /// <summary>
+    /// Random erasing (Zhong et al.): with probability <paramref name="probability"/> per image, a box of 2%-33% of its area and
+    /// aspect ratio 0.3-3.3 (log-uniform) is set to the image's mean colour; nothing outside the box changes.
+    /// </summary>
+    internal static Tensor Erase(Tensor batch, double probability, Generator generator)
+    {
+        var (n, h, w) = (batch.shape[0], batch.shape[2], batch.shape[3]);
+        var draws = rand([n, 5], dtype: ScalarType.Float64, generator: generator).data<double>().ToArray();
+        var mask = zeros([n, 1, h, w]);
+        for (var i = 0; i < n; i++)
+        {
+            if (draws[5 * i] >= probability)
+                continue;
+            var area = h * w * (0.02 + 0.31 * draws[5 * i + 1]);
+            var ratio = Math.Exp(Math.Log(0.3) + (Math.Log(3.3) - Math.Log(0.3)) * draws[5 * i + 2]);
+            var bh = Math.Clamp((long)Math.Round(Math.Sqrt(area / ratio)), 1, h);
+            var bw = Math.Clamp((long)Math.Round(Math.Sqrt(area * ratio)), 1, w);
+            var top = (long)((h - bh) * draws[5 * i + 3]);
+            var left = (long)((w - bw) * draws[5 * i + 4]);
+            mask[i].narrow(1, top, bh).narrow(2, left, bw).fill_(1);
+        }
+        return where(mask.gt(0).to(batch.device), batch.mean([2, 3], keepdim: true), batch);
     }
 
     // Pad with zeros, then cut each image back at its own random offset: two gathers (rows, then columns) do the

@@ -57,7 +57,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         channel.Info(MessageSensitivity.None,
             $"Training {run.Model.Architecture} on {run.Device.type}: {run.Train.Count} rows, {run.LabelType.Count} classes, " +
             $"{run.Preprocessing.Channels}x{run.Preprocessing.Height}x{run.Preprocessing.Width} input, seed {run.Seed}.");
-        var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel);
+        var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel, ClassWeights(run, channel));
         session.Run(run.Train, run.Validation, run.Seed, resumed);
         var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
@@ -76,6 +76,27 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                 $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at BatchSize {Options.BatchSize}. Give more rows or a smaller BatchSize.",
                 nameof(data));
         return new TrainingSession(Options, run.Model, run.Preprocessing, run.Device, channel).FindLearningRate(run.Train, run.Seed, steps, minRate, maxRate);
+    }
+
+    /// <summary>The loss's class weights: the options' (one per class), or inverse frequencies counted on the training rows.</summary>
+    private float[]? ClassWeights(PreparedRun run, IChannel channel)
+    {
+        var classes = (int)run.LabelType.Count;
+        if (Options.ClassWeights is float[] given)
+            return given.Length == classes
+                ? given
+                : throw new ArgumentException($"ClassWeights has {given.Length} value(s); the label has {classes} classes, so give one weight per class, in key order.");
+        if (!Options.BalanceClasses)
+            return null;
+        var counts = new long[classes];
+        foreach (var batch in run.Train.Batches(4096, generator: null))
+            using (batch)
+                foreach (var label in batch.Labels.data<long>())
+                    counts[label]++;
+        var total = counts.Sum();
+        var weights = counts.Select(n => n == 0 ? 0f : (float)(total / ((double)classes * n))).ToArray();
+        channel.Info(MessageSensitivity.None, $"Class weights (inverse frequency): {string.Join(", ", weights.Select(w => w.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}.");
+        return weights;
     }
 
     /// <summary>What a run works on: the network, its preprocessing, the data read into batch sources, the device.</summary>

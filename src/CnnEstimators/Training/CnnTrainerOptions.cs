@@ -60,6 +60,30 @@ public sealed class CnnTrainerOptions
     /// <summary>Keep the backbone's batch-norm statistics fixed throughout (small batches, or data much like the pretraining data).</summary>
     public bool FreezeBatchNorm { get; set; }
 
+    /// <summary>Colour jitter: each image's brightness, contrast and saturation scaled by a factor drawn from [1 - s, 1 + s] (0: off).</summary>
+    public (double Brightness, double Contrast, double Saturation) ColorJitter { get; set; }
+
+    /// <summary>Probability of erasing a random box (2%-33% of the image, aspect 0.3-3.3) to the image's mean colour, as torchvision's RandomErasing.</summary>
+    public double RandomErasingProbability { get; set; }
+
+    /// <summary>MixUp: blend each batch with a shuffled copy of itself, weight drawn from Beta(alpha, alpha), targets blended alike (0: off).</summary>
+    public double MixUpAlpha { get; set; }
+
+    /// <summary>CutMix: paste a box of a shuffled copy (area from Beta(alpha, alpha)), targets mixed by the pasted area (0: off).</summary>
+    public double CutMixAlpha { get; set; }
+
+    /// <summary>Probability that a batch is mixed at all; when both MixUp and CutMix are on, each mixed batch uses one of them at even odds.</summary>
+    public double MixProbability { get; set; } = 1;
+
+    /// <summary>Per-class loss weights, in the label key's order (rare classes weighted up); null for none.</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>Weigh each class by the inverse of its frequency in the training data (N / (classes x count)), instead of <see cref="ClassWeights"/>.</summary>
+    public bool BalanceClasses { get; set; }
+
+    /// <summary>Clip the gradients' total L2 norm to this before each step; null for no clipping.</summary>
+    public double? GradientClipNorm { get; set; }
+
     /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -220,6 +244,19 @@ public sealed class CnnTrainerOptions
         Check(BackboneLearningRateFactor > 0 && double.IsFinite(BackboneLearningRateFactor),
             $"BackboneLearningRateFactor must be greater than 0; got {BackboneLearningRateFactor}.");
         Check(Weights is null || Model is null, "Set Weights (pretrained weights of Architecture) or Model, not both.");
+        Check(ColorJitter.Brightness >= 0 && ColorJitter.Contrast >= 0 && ColorJitter.Saturation >= 0,
+            $"ColorJitter strengths must be 0 or more; got {ColorJitter}.");
+        Check(ColorJitter.Brightness <= 1 && ColorJitter.Contrast <= 1 && ColorJitter.Saturation <= 1,
+            $"ColorJitter strengths must be at most 1 (a factor below 0 would invert the image); got {ColorJitter}.");
+        Check(RandomErasingProbability is >= 0 and <= 1, $"RandomErasingProbability must be in [0, 1]; got {RandomErasingProbability}.");
+        Check(MixUpAlpha >= 0 && double.IsFinite(MixUpAlpha), $"MixUpAlpha must be 0 or more; got {MixUpAlpha}.");
+        Check(CutMixAlpha >= 0 && double.IsFinite(CutMixAlpha), $"CutMixAlpha must be 0 or more; got {CutMixAlpha}.");
+        Check(MixProbability is >= 0 and <= 1, $"MixProbability must be in [0, 1]; got {MixProbability}.");
+        Check(MixUpAlpha + CutMixAlpha == 0 || BatchSize >= 2, $"MixUp and CutMix mix images within a batch: BatchSize must be at least 2; got {BatchSize}.");
+        Check(ClassWeights is null || !BalanceClasses, "Set ClassWeights or BalanceClasses, not both.");
+        Check(ClassWeights is null || ClassWeights.All(w => w > 0 && float.IsFinite(w)),
+            $"ClassWeights must all be positive and finite; got [{string.Join(", ", ClassWeights ?? [])}].");
+        Check(GradientClipNorm is null or > 0, $"GradientClipNorm must be greater than 0; got {GradientClipNorm}.");
         Check(Weights is null || Channels is null or 3, $"Pretrained weights take colour images: leave Channels unset (grey images are repeated into three channels); got {Channels}.");
         Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
         Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");

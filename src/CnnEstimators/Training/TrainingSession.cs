@@ -22,8 +22,16 @@ internal sealed class TrainingSession
     private readonly PixelNormalization.Normalizer normalizer;
     private readonly BatchAugmentation augmentation;
     private readonly FineTuning fineTuning;
+    private readonly BatchMixing mixing;
+    private readonly Tensor? classWeights;
 
-    public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log)
+    /// <param name="options">The run's options.</param>
+    /// <param name="model">The network, on <paramref name="device"/>.</param>
+    /// <param name="preprocessing">How raw pixels become its input.</param>
+    /// <param name="device">Where it trains.</param>
+    /// <param name="log">Where progress lines go.</param>
+    /// <param name="classWeights">The loss's per-class weights, in key order; null for none.</param>
+    public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log, float[]? classWeights = null)
     {
         this.options = options;
         this.model = model;
@@ -32,6 +40,8 @@ internal sealed class TrainingSession
         normalizer = preprocessing.Normalization.On(device);
         augmentation = new BatchAugmentation(options);
         fineTuning = new FineTuning(model, options);
+        mixing = new BatchMixing(options, model.NumClasses);
+        this.classWeights = classWeights is null ? null : tensor(classWeights).to(device).DetachFromDisposeScope();
     }
 
     public List<CnnEpochMetrics> History { get; private set; } = [];
@@ -235,9 +245,14 @@ internal sealed class TrainingSession
                 fineTuning.SetRate(optimizer, rate);
                 var x = Prepare(batch.Images, generator, augment: true);
                 var y = batch.Labels.to(device);
+                var targets = y;
+                if (mixing.IsActive)
+                    (x, targets) = mixing.Apply(x, y, generator);
                 optimizer.zero_grad();
-                var (loss, logits) = model.TrainingForward(x, y, Criterion);
+                var (loss, logits) = model.TrainingForward(x, targets, Criterion);
                 loss.backward();
+                if (options.GradientClipNorm is double maxNorm)
+                    nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
                 var n = batch.Labels.shape[0];
                 lossSum += loss.item<float>() * n;
@@ -274,8 +289,15 @@ internal sealed class TrainingSession
         return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1));
     }
 
+    // Hard labels: cross-entropy with the class weights and label smoothing. Soft targets (MixUp, CutMix, smoothing already in
+    // them): -sum_c w_c t_c log p_c, averaged over the batch, as PyTorch's cross-entropy with probability targets.
     private Tensor Criterion(Tensor logits, Tensor targets)
-        => nn.functional.cross_entropy(logits, targets, label_smoothing: options.LabelSmoothing);
+    {
+        if (targets.dtype != ScalarType.Float32)
+            return nn.functional.cross_entropy(logits, targets, weight: classWeights, label_smoothing: options.LabelSmoothing);
+        var weighted = classWeights is null ? targets : targets * classWeights;
+        return -(weighted * nn.functional.log_softmax(logits, 1)).sum(1).mean();
+    }
 
     private Tensor Prepare(Tensor raw, Generator? generator, bool augment)
     {

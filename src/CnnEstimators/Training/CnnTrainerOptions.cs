@@ -84,6 +84,12 @@ public sealed class CnnTrainerOptions
     /// <summary>Clip the gradients' total L2 norm to this before each step; null for no clipping.</summary>
     public double? GradientClipNorm { get; set; }
 
+    /// <summary>
+    /// Keep an exponential moving average of the weights with this decay (e.g. 0.999; timm's ModelEmaV2, with warm-up): when set,
+    /// validation, early stopping, the kept best weights and the trained model use the averaged weights. Null: off.
+    /// </summary>
+    public double? EmaDecay { get; set; }
+
     /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -257,6 +263,7 @@ public sealed class CnnTrainerOptions
         Check(ClassWeights is null || ClassWeights.All(w => w > 0 && float.IsFinite(w)),
             $"ClassWeights must all be positive and finite; got [{string.Join(", ", ClassWeights ?? [])}].");
         Check(GradientClipNorm is null or > 0, $"GradientClipNorm must be greater than 0; got {GradientClipNorm}.");
+        Check(EmaDecay is null or > 0 and < 1, $"EmaDecay must be in (0, 1); got {EmaDecay}.");
         Check(Weights is null || Channels is null or 3, $"Pretrained weights take colour images: leave Channels unset (grey images are repeated into three channels); got {Channels}.");
         Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
         Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");

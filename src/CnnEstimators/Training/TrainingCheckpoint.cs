@@ -23,10 +23,10 @@ internal sealed class TrainingCheckpoint
     /// <summary>The JSON part: counters and history.</summary>
     public sealed record State(
         string Architecture, int NumClasses, int InChannels, int EpochsDone, double PlateauScale, double PlateauBest, int PlateauWait,
-        double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History);
+        double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History, long EmaUpdates = 0);
 
     public static void Write(string path, State state, nn.Module model, OptimizerHelper optimizer, Generator generator,
-        IReadOnlyDictionary<string, Tensor>? bestWeights)
+        IReadOnlyDictionary<string, Tensor>? bestWeights, IReadOnlyDictionary<string, Tensor>? averageWeights = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, stream =>
@@ -38,6 +38,8 @@ internal sealed class TrainingCheckpoint
             Write(zip, "default_generator.bin", s => WriteBytes(s, Generator.Default.get_state()));
             if (bestWeights is not null)
                 Write(zip, "best.safetensors", s => Safetensors.SaveStateDict(s, bestWeights.ToDictionary(), leaveOpen: true));
+            if (averageWeights is not null)
+                Write(zip, AverageEntry, s => Safetensors.SaveStateDict(s, averageWeights.ToDictionary(), leaveOpen: true));
             Write(zip, StateEntry, s => JsonSerializer.Serialize(s, state, Json));
         });
     }
@@ -97,6 +99,18 @@ internal sealed class TrainingCheckpoint
             })
             : null;
     }
+
+    /// <summary>The moving average of the weights, when the run keeps one and the checkpoint has it.</summary>
+    public Dictionary<string, Tensor>? AverageWeights() => entries.ContainsKey(AverageEntry)
+        ? ReadEntry(AverageEntry, s =>
+        {
+            SafetensorsHeader.Validate(s, $"{path}!{AverageEntry}");
+            s.Position = 0;
+            return Safetensors.LoadStateDict(s);
+        })
+        : null;
+
+    private const string AverageEntry = "ema.safetensors";
 
     private static ZipArchive Open(string path)
     {

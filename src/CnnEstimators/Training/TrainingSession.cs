@@ -71,19 +71,28 @@ internal sealed class TrainingSession
             Info($"Resumed from '{options.ResumeFromCheckpoint}' after epoch {saved.EpochsDone}.");
         }
 
+        using var average = options.EmaDecay is double decay
+            ? new WeightAverage(model, decay, resumed?.AverageWeights(), resumed?.Counters.EmaUpdates ?? 0)
+            : null;
         try
         {
-            TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, ref state, ref best);
+            TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, ref state, ref best);
         }
         finally
         {
             fineTuning.End();
         }
+        if (average is not null)
+        {
+            average.Apply();
+            Info($"The model holds the moving average of its weights (decay {options.EmaDecay}, {average.Updates} updates).");
+        }
         KeepBest(state.BestEpoch, state.BestAccuracy, best);
     }
 
     private void TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch, LearningRatePlan plan, OptimizerHelper optimizer,
-        Generator generator, int stepsPerEpoch, ref (int EpochsDone, double BestAccuracy, int SinceBest, int BestEpoch) state, ref Dictionary<string, Tensor>? best)
+        Generator generator, int stepsPerEpoch, WeightAverage? average, ref (int EpochsDone, double BestAccuracy, int SinceBest, int BestEpoch) state,
+        ref Dictionary<string, Tensor>? best)
     {
         for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
         {
@@ -91,15 +100,15 @@ internal sealed class TrainingSession
                 Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.BackboneLearningRateFactor:G3} times the head's learning rate).");
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
-            var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch);
-            (double Loss, double Accuracy)? validated = validation is null ? null : Evaluate(validation);
+            var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
+            (double Loss, double Accuracy)? validated = validation is null ? null : EvaluateWeightsInUse(validation, average);
             var reduced = validated is { } v && plan.ObserveValidation(v.Accuracy);
 
             if (validated is { } val && val.Accuracy > state.BestAccuracy)
             {
                 state = (state.EpochsDone, val.Accuracy, 0, epoch + 1);
                 if (options.KeepBestWeights)
-                    best = CopyOf(model.state_dict(), best);
+                    best = CopyOf(average?.Average ?? model.state_dict(), best);
             }
             else if (validated is not null)
                 state.SinceBest++;
@@ -113,8 +122,8 @@ internal sealed class TrainingSession
             History.Add(metrics);
             if (options.CheckpointPath is string checkpoint)
                 TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
-                    state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestAccuracy, state.SinceBest, state.BestEpoch, History),
-                    model, optimizer, generator, best);
+                    state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestAccuracy, state.SinceBest, state.BestEpoch, History,
+                    average?.Updates ?? 0), model, optimizer, generator, best, average?.Average);
             var message = $"epoch {epoch + 1}/{options.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
                           (validated is { } m ? $", validation loss {m.Loss:F4}, validation accuracy {m.Accuracy:P2}" : "") +
                           $", lr {rate:G4}, {imagesPerSecond:F0} images/s" + (reduced ? " (plateau: learning rate divided by 10)" : "");
@@ -226,8 +235,17 @@ internal sealed class TrainingSession
                 value.Dispose();
     }
 
+    // Validation sees the weights the run will hand over: the moving average when there is one.
+    private (double Loss, double Accuracy) EvaluateWeightsInUse(IBatchSource validation, WeightAverage? average)
+    {
+        if (average is null)
+            return Evaluate(validation);
+        using (average.InModel())
+            return Evaluate(validation);
+    }
+
     private (double Loss, double Accuracy, double Rate, double ImagesPerSecond) TrainEpoch(IBatchSource train, LearningRatePlan plan,
-        OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch)
+        OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch, WeightAverage? average)
     {
         model.train();
         fineTuning.AfterTrainMode();
@@ -254,6 +272,7 @@ internal sealed class TrainingSession
                 if (options.GradientClipNorm is double maxNorm)
                     nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
+                average?.Update();
                 var n = batch.Labels.shape[0];
                 lossSum += loss.item<float>() * n;
                 correct += logits.argmax(1).eq(y).sum().item<long>();

@@ -20,12 +20,13 @@ internal static class ClassifierCheckpoint
     /// <summary>What a checkpoint holds: everything a classifier transformer is made of.</summary>
     public sealed record Contents(
         CnnModel Model, CnnPreprocessing Preprocessing, string ImageColumnName, ClassifierOutputs Outputs, int BatchSize,
-        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History);
+        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, bool TestTimeFlip = false);
 
     private sealed record Config(
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
-        string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History);
+        string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
+        bool TestTimeFlip = false);
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -37,7 +38,7 @@ internal static class ClassifierCheckpoint
         var config = new Config(FormatVersion, model.Architecture, model.NumClasses, model.InChannels,
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
-            contents.History.ToList());
+            contents.History.ToList(), contents.TestTimeFlip);
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
@@ -84,7 +85,8 @@ internal static class ClassifierCheckpoint
         var preprocessing = new CnnPreprocessing(config.InputKind, normalization, config.VectorShape is [var c, var h, var w] ? (c, h, w) : null);
         var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
         model.to(DeviceSelection.Resolve(device));
-        return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History);
+        return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History,
+            config.TestTimeFlip);
     }
 
     // Sizes beyond these are corrupt files, refused before anything is allocated for them.

@@ -27,7 +27,7 @@ internal static class NativeScoringChain
     public const string Index = "__cnn_index";
 
     /// <summary>A classifier's ONNX graph for the chain: one image in (<see cref="Pixels"/>), softmax scores and the arg-max <see cref="Index"/> out.</summary>
-    public static byte[] ClassifierGraph(CnnModel model, CnnPreprocessing preprocessing, string scoreName)
+    public static byte[] ClassifierGraph(CnnModel model, CnnPreprocessing preprocessing, string scoreName, bool testTimeFlip = false)
     {
         var p = preprocessing;
         return model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
@@ -38,6 +38,7 @@ internal static class NativeScoringChain
             Softmax = true,
             ArgMaxOutputName = Index,
             Normalization = p.Normalization,
+            TestTimeFlip = testTimeFlip,
         });
     }
 

@@ -29,15 +29,20 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
     /// TorchSharp otherwise (CUDA, or a model class of the user's own).
     /// </summary>
     /// <exception cref="NotSupportedException">ONNX Runtime was asked for a model that has no ONNX export.</exception>
-    public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine)
+    /// <param name="model">The network.</param>
+    /// <param name="preprocessing">How raw pixels become its input.</param>
+    /// <param name="output">Probabilities or features.</param>
+    /// <param name="engine">What runs it.</param>
+    /// <param name="testTimeFlip">Average the probabilities of each image and its mirror image.</param>
+    public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine, bool testTimeFlip = false)
     {
         if (engine == CnnInferenceEngine.OnnxRuntime && !model.CanExportOnnx)
             throw new NotSupportedException(
                 $"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so ONNX Runtime cannot run it; use CnnInferenceEngine.Auto or TorchSharp.");
         var onCpu = model.parameters().First().device_type == DeviceType.CPU;
         return engine == CnnInferenceEngine.OnnxRuntime || (engine == CnnInferenceEngine.Auto && onCpu && model.CanExportOnnx)
-            ? new OnnxRuntimeRunner(model, preprocessing, output)
-            : new TorchSharpRunner(model, preprocessing, output);
+            ? new OnnxRuntimeRunner(model, preprocessing, output, testTimeFlip)
+            : new TorchSharpRunner(model, preprocessing, output, testTimeFlip);
     }
 
     /// <summary>Called when a cursor or prediction engine starts scoring: the network's current weights are the ones used.</summary>

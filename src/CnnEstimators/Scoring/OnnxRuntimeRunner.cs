@@ -15,7 +15,7 @@ namespace MLNetCnn.Scoring;
 /// fingerprint of the network's weights with the exported one and re-exports when they changed, so further training
 /// of the model is seen by the next cursor, as with TorchSharp.
 /// </remarks>
-internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
+internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false)
     : NetworkRunner(model, preprocessing)
 {
     private const string InputName = "input";
@@ -64,6 +64,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
             Features = output == NetworkOutput.Features,
             Softmax = output == NetworkOutput.Probabilities,
             Normalization = p.Normalization,
+            TestTimeFlip = testTimeFlip,
         });
         using var options = new SessionOptions
         {

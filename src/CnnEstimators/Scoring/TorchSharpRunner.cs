@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Scoring;
 
 /// <summary>The network in TorchSharp, in eval mode without gradients, on the model's device.</summary>
-internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output)
+internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false)
     : NetworkRunner(model, preprocessing)
 {
     private readonly object gate = new();
@@ -25,7 +25,9 @@ internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, 
 
     /// <summary>Network input to the values of each row (<c>N x width</c>).</summary>
     protected virtual Tensor Forward(Tensor input)
-        => output == NetworkOutput.Features ? Model.ForwardFeatures(input) : nn.functional.softmax(Model.call(input), 1);
+        => output == NetworkOutput.Features ? Model.ForwardFeatures(input)
+            : testTimeFlip ? (nn.functional.softmax(Model.call(input), 1) + nn.functional.softmax(Model.call(input.flip(3)), 1)) / 2
+            : nn.functional.softmax(Model.call(input), 1);
 }
 
 /// <summary>A named layer's output, flattened, for the featurizer (TorchSharp only: ONNX graphs end at the pre-logits features).</summary>

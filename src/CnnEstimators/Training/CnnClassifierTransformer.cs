@@ -13,12 +13,13 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 {
     internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine)
         : base(new BatchScoring(parts.ImageColumnName, parts.Preprocessing, parts.BatchSize, parts.SkipUnreadableImages, parts.Outputs,
-            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine)))
+            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine, parts.TestTimeFlip)))
     {
         Model = parts.Model;
         Outputs = parts.Outputs;
         History = parts.History;
         InferenceEngine = engine;
+        TestTimeFlip = parts.TestTimeFlip;
         Runner = (NetworkRunner)Scoring.Computation;
     }
 
@@ -35,6 +36,9 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public IReadOnlyList<string> LabelValues => Outputs.TextLabelValues()
         ?? Enumerable.Range(1, Outputs.Classes).Select(key => key.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
+    /// <summary>Whether scores are the mean of each image's and its mirror image's (test-time augmentation, also in the saved model).</summary>
+    public bool TestTimeFlip { get; }
+
     /// <summary>Name of the Score column.</summary>
     public string ScoreColumnName => Outputs.ScoreName;
 
@@ -49,7 +53,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     internal NetworkRunner Runner { get; }
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
-        => NativeScoringChain.Classifier(ml, NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName), Preprocessing,
+        => NativeScoringChain.Classifier(ml, NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName, TestTimeFlip), Preprocessing,
             ImageColumnName, Outputs, onnxPath);
 
     /// <summary>
@@ -64,7 +68,8 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public void SaveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History));
+        ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History,
+            TestTimeFlip));
     }
 
     /// <summary>Grad-CAM for one picture: where the network looked to score <paramref name="label"/> (default: the class it predicts).</summary>

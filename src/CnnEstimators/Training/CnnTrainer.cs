@@ -61,7 +61,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         session.Run(run.Train, run.Validation, run.Seed, resumed);
         var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
-            options.ScoringBatchSize, options.SkipUnreadableImages, session.History), options.InferenceEngine);
+            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTimeFlip), options.InferenceEngine);
     }
 
     /// <summary>The learning-rate range test on <paramref name="data"/>: see <see cref="CnnOperationsCatalog.FindLearningRate"/>.</summary>

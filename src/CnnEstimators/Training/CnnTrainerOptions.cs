@@ -90,6 +90,12 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public double? EmaDecay { get; set; }
 
+    /// <summary>
+    /// Test-time augmentation: the trained classifier scores each image and its mirror image and averages the probabilities,
+    /// in both inference engines and in the ONNX graph <c>mlContext.Model.Save</c> writes, so a reloaded model scores the same.
+    /// </summary>
+    public bool TestTimeFlip { get; set; }
+
     /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
     public string LabelColumnName { get; set; } = "Label";
 

@@ -30,6 +30,12 @@ public sealed record OnnxExportOptions
 
     /// <summary>Per-channel normalisation done inside the graph: <c>(x * scale - mean) / std</c>; null feeds the network directly.</summary>
     public PixelNormalization? Normalization { get; init; }
+
+    /// <summary>
+    /// Test-time augmentation: the network also runs on each image mirrored left to right, and the two outputs (probabilities
+    /// with <see cref="Softmax"/>, else logits) are averaged; the arg-max reads the average. Not with <see cref="Features"/>.
+    /// </summary>
+    public bool TestTimeFlip { get; init; }
 }
 
 /// <summary>ONNX export of zoo networks (opset 13, dynamic batch dimension), written with OnnxSharp's protobuf classes.</summary>
@@ -46,13 +52,23 @@ internal static class OnnxExport
         var x = batched ? options.InputName : graph.Node("Unsqueeze", [options.InputName, graph.Int64s("axes", 0)]);
         if (options.Normalization is { } normalization)
             x = normalization.ExportOnnx(graph, x);
-        if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null))
-            throw new ArgumentException("Feature export has no softmax or arg-max: set Softmax = false and ArgMaxOutputName = null.", nameof(options));
+        if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null || options.TestTimeFlip))
+            throw new ArgumentException("Feature export has no softmax, arg-max or test-time flip: set Softmax = false, ArgMaxOutputName = null, TestTimeFlip = false.",
+                nameof(options));
+        if (options.TestTimeFlip)   // the batch and its mirror image in one run: [x; flip(x)]
+            x = graph.Node("Concat", [x, graph.Node("Slice", [x, graph.Int64s("starts", -1), graph.Int64s("ends", long.MinValue), graph.Int64s("axes", 3),
+                graph.Int64s("steps", -1)])], attributes: OnnxGraph.Int("axis", 0));
         var features = model.ExportFeatures(graph, x);
         if (options.Features)
             outputLength = model.NumFeatures;
         var logits = options.Features ? features : model.ExportHead(graph, features);
         var scores = options.Softmax ? graph.Node("Softmax", [logits], attributes: OnnxGraph.Int("axis", 1)) : logits;
+        if (options.TestTimeFlip)   // [2N, K] -> [2, N, K] -> the mean of the plain and mirrored halves
+        {
+            scores = graph.Node("ReduceMean", [graph.Node("Reshape", [scores, graph.Int64s("halves", 2, -1, outputLength)])],
+                attributes: [OnnxGraph.Ints("axes", [0]), OnnxGraph.Int("keepdims", 0)]);
+            logits = scores;
+        }
         graph.Node(batched ? "Identity" : "Squeeze", batched ? [scores] : [scores, graph.Int64s("axes", 0)], options.OutputName);
         graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, batched, outputLength));
         if (options.ArgMaxOutputName is string argMax)

@@ -6,7 +6,7 @@
 //   3. ResNet-20 from scratch, for about as long as the fine-tuning took.
 // The pretrained network is the offline one of Microsoft.ML.DnnImageFeaturizer.ResNet18 (no download).
 // Usage: dotnet run -c Release --project samples/FineTuning
-//        [-- --train 1000 --test 10000 --size 64 --epochs 12 --freeze 2 --lr RATE --data <fashion-mnist folder> | --images ROOT]
+//        [-- --train 1000 --test 10000 --size 64 --epochs 12 --freeze 2 --lr RATE --freeze-bn yes --data <fashion-mnist folder> | --images ROOT]
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
@@ -21,6 +21,7 @@ var size = arguments.Get("--size", 64);
 var epochs = arguments.Get("--epochs", 12);
 var freeze = arguments.Get("--freeze", 2);
 var imageRoot = arguments.GetOrNull("--images");
+var freezeBatchNorm = arguments.GetOrNull("--freeze-bn") is not null;
 
 var ml = new MLContext(seed: 1);
 IDataView train, test;
@@ -60,6 +61,7 @@ CnnTrainerOptions FineTune() => new()
     Architecture = "resnet18_cntk", Weights = "IMAGENET1K_CNTK", ImageColumnName = column, VectorShape = vectorShape, ImageSize = size,
     Epochs = epochs, FreezeEpochs = freeze, BackboneLearningRateFactor = 0.1, BatchSize = 32, Optimizer = CnnOptimizer.Adam, WeightDecay = 1e-4,
     Schedule = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.5, RandomCropPadding = size / 8, HorizontalFlip = true, Seed = 1,
+    FreezeBatchNorm = freezeBatchNorm,
 };
 clock.Restart();
 var curve = ml.Cnn().FindLearningRate(train, FineTune(), steps: 60, minRate: 1e-6, maxRate: 1);

@@ -6,7 +6,7 @@
 //   3. ResNet-20 from scratch, for about as long as the fine-tuning took.
 // The pretrained network is the offline one of Microsoft.ML.DnnImageFeaturizer.ResNet18 (no download).
 // Usage: dotnet run -c Release --project samples/FineTuning
-//        [-- --train 1000 --test 10000 --size 64 --epochs 12 --freeze 2 --lr RATE --freeze-bn yes --data <fashion-mnist folder> | --images ROOT]
+//        [-- --train 1000 --test 10000 --size 64 --epochs 24 --freeze 2 --lr RATE --freeze-bn yes --data <fashion-mnist folder> | --images ROOT]
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
@@ -18,7 +18,7 @@ var arguments = new Arguments(args);
 var trainCount = arguments.Get("--train", 1000);
 var testCount = arguments.Get("--test", 10000);
 var size = arguments.Get("--size", 64);
-var epochs = arguments.Get("--epochs", 12);
+var epochs = arguments.Get("--epochs", 24);
 var freeze = arguments.Get("--freeze", 2);
 var imageRoot = arguments.GetOrNull("--images");
 var freezeBatchNorm = arguments.GetOrNull("--freeze-bn") is not null;

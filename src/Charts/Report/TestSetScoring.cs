@@ -33,15 +33,9 @@ internal sealed class TestSetScoring
     {
         var text = LabelsAsText(ml, data, labelColumn);
         var classes = classifier.LabelValues;
-        var present = text.GetColumn<string>(TextColumn).Distinct().ToList();
-        if (present.Count == 0)
+        if (!text.Preview(1).RowView.Any())
             throw new InvalidDataException("The test set is empty: a report needs at least one labelled image.");
-        var unknown = present.Where(label => !classes.Contains(label)).Order(StringComparer.Ordinal).ToList();
-        if (unknown.Count > 0)
-            throw new ArgumentException($"The test set has classes the model does not know: {string.Join(", ", unknown)}; it knows {string.Join(", ", classes)}.", nameof(data));
-        // The key map is the model's own class order, so the metrics' class i is the model's class i.
-        var keys = ml.Data.LoadFromEnumerable(classes.Select(c => new ClassName { Value = c }));
-        var keyed = ml.Transforms.Conversion.MapValueToKey(KeyColumn, TextColumn, keyData: keys).Fit(text).Transform(text);
+        var keyed = classifier.LabelKeys(ml, text, TextColumn, KeyColumn).Transform(text);
         var scored = classifier.Transform(keyed);
         var metrics = ml.MulticlassClassification.Evaluate(scored, KeyColumn, classifier.ScoreColumnName, classifier.PredictedLabelColumnName);
         return new TestSetScoring(metrics, (long)metrics.ConfusionMatrix.Counts.Sum(row => row.Sum()),
@@ -134,10 +128,5 @@ internal sealed class TestSetScoring
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
-    }
-
-    private sealed class ClassName
-    {
-        public string Value { get; set; } = "";
     }
 }

@@ -49,7 +49,7 @@ internal sealed class ImageSource
         }
         var limit = parse.GetValue(Limit);
         var name = (trainingSet ? "train" : "test") + (limit is int n ? $"-first-{n}" : "");
-        var root = Path.Combine(CacheFolder(), "fashion-mnist", name);
+        var root = Path.Combine(Zoo.CnnZoo.CacheFolder, "fashion-mnist", name);
         if (!Directory.Exists(root))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(root)!);
@@ -67,14 +67,4 @@ internal sealed class ImageSource
 
     /// <summary>The images under <see cref="Root"/> as rows (ImagePath, Label).</summary>
     public IDataView Load(MLContext ml, ParseResult parse, bool trainingSet) => ImageFolder.Load(ml, Root(parse, trainingSet));
-
-    /// <summary>MLNetCnn's cache: <c>MLNETCNN_HOME</c>, else <c>$XDG_CACHE_HOME/mlnetcnn</c>, else <c>~/.cache/mlnetcnn</c>.</summary>
-    public static string CacheFolder()
-    {
-        if (Environment.GetEnvironmentVariable("MLNETCNN_HOME") is { Length: > 0 } home)
-            return home;
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var cache = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "mlnetcnn");
-    }
 }

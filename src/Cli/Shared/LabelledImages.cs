@@ -12,21 +12,18 @@ internal static class LabelledImages
     /// <exception cref="CliUserException">A class of the images is not one of the model's.</exception>
     public static IDataView Prepare(MLContext ml, IReadOnlyList<ImageFolderRow> rows, CnnClassifierTransformer classifier, string root)
     {
-        var known = classifier.LabelValues;
-        var unknown = rows.Select(r => r.Label).Distinct().Where(label => !known.Contains(label)).Order(StringComparer.Ordinal).ToList();
-        if (unknown.Count > 0)
-            throw new CliUserException($"--images: '{root}' has classes the model does not know: {string.Join(", ", unknown)}; it knows {string.Join(", ", known)}.");
-        // The key map is the model's own class order, not the order the classes happen to appear in here.
-        var keys = ml.Data.LoadFromEnumerable(known.Select(label => new ClassName { Label = label }));
-        return ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys)
-            .Append(ml.Transforms.LoadImages(classifier.ImageColumnName, imageFolder: null, nameof(ImageFolderRow.ImagePath)))
-            .Fit(ml.Data.LoadFromEnumerable(rows))
-            .Transform(ml.Data.LoadFromEnumerable(rows));
-    }
-
-    private sealed class ClassName
-    {
-        public string Label { get; set; } = "";
+        var view = ml.Data.LoadFromEnumerable(rows);
+        ITransformer keys;
+        try
+        {
+            keys = classifier.LabelKeys(ml, view);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUserException($"--images: '{root}': {e.Message.Split(" (Parameter")[0]}");
+        }
+        return ml.Transforms.LoadImages(classifier.ImageColumnName, imageFolder: null, nameof(ImageFolderRow.ImagePath)).Fit(view)
+            .Transform(keys.Transform(view));
     }
 
     /// <summary>

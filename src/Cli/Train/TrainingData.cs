@@ -8,17 +8,11 @@ namespace MLNetCnn.Cli.Train;
 /// Training and validation images as the trainer takes them: Label as a key, Image loaded from ImagePath. For --images a
 /// seeded split holds a fraction out; Fashion-MNIST validates on its test set.
 /// </summary>
-internal sealed record TrainingData(IDataView RawTrain, IDataView RawValidation, ITransformer Loading)
+internal sealed record TrainingData(IDataView RawTrain, IDataView RawValidation, ITransformer Loading, long TrainCount, long ValidationCount)
 {
     public IDataView Train => Loading.Transform(RawTrain);
 
     public IDataView Validation => Loading.Transform(RawValidation);
-
-    /// <summary>Training images (a split view does not know its row count without counting).</summary>
-    public long TrainCount => RawTrain.GetRowCount() ?? RawTrain.GetColumn<string>(nameof(ImageFolderRow.Label)).LongCount();
-
-    /// <summary>Validation images.</summary>
-    public long ValidationCount => RawValidation.GetRowCount() ?? RawValidation.GetColumn<string>(nameof(ImageFolderRow.Label)).LongCount();
 
     public static TrainingData Load(MLContext ml, ImageSource source, ParseResult parse, double validationFraction, int seed)
     {
@@ -29,12 +23,16 @@ internal sealed record TrainingData(IDataView RawTrain, IDataView RawValidation,
         {
             var split = ml.Data.TrainTestSplit(source.Load(ml, parse, trainingSet: true), validationFraction, seed: seed);
             (train, validation) = (split.TrainSet, split.TestSet);
-            if (!validation.Preview(1).RowView.Any() || !train.Preview(1).RowView.Any())
-                throw new CliUserException($"--validation-fraction: {validationFraction} of the images leaves an empty training or validation set; add images or change the fraction.");
         }
+        var (trainCount, validationCount) = (Count(train), Count(validation));
+        if (trainCount == 0 || validationCount == 0)
+            throw new CliUserException($"--validation-fraction: {validationFraction} of the images leaves an empty training or validation set; add images or change the fraction.");
         var loading = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.LoadImages("Image", imageFolder: null, nameof(ImageFolderRow.ImagePath)))
             .Fit(train);
-        return new TrainingData(train, validation, loading);
+        return new TrainingData(train, validation, loading, trainCount, validationCount);
     }
+
+    // A split view does not know its row count: counted once here, on the light ImagePath/Label rows.
+    private static long Count(IDataView rows) => rows.GetRowCount() ?? rows.GetColumn<string>(nameof(ImageFolderRow.Label)).LongCount();
 }

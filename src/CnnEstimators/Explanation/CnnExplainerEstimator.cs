@@ -20,7 +20,7 @@ public sealed class CnnExplainerEstimator : IEstimator<CnnExplainerTransformer>
     private readonly CnnClassifierTransformer classifier;
     private readonly string outputColumnName;
     private readonly int? targetClass;
-    private readonly string? layerName;
+    private readonly (string Name, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Module) layer;
     private readonly int batchSize;
 
     internal CnnExplainerEstimator(CnnClassifierTransformer classifier, string outputColumnName, string? label, string? layerName, int batchSize)
@@ -31,7 +31,7 @@ public sealed class CnnExplainerEstimator : IEstimator<CnnExplainerTransformer>
         this.classifier = classifier;
         this.outputColumnName = outputColumnName;
         targetClass = label is null ? null : ClassIndex(classifier, label);
-        this.layerName = ExplanationLayer.Find(classifier.Model, classifier.Preprocessing, layerName).Name;  // an unknown layer fails here, not at Fit
+        layer = ExplanationLayer.Find(classifier.Model, classifier.Preprocessing, layerName);  // once, and an unknown layer fails here, not at Fit
         this.batchSize = batchSize;
     }
 
@@ -40,7 +40,7 @@ public sealed class CnnExplainerEstimator : IEstimator<CnnExplainerTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         InputColumns.CheckImage(input.Schema, classifier.ImageColumnName, classifier.Preprocessing);
-        return new CnnExplainerTransformer(classifier, outputColumnName, targetClass, layerName, batchSize);
+        return new CnnExplainerTransformer(classifier, outputColumnName, targetClass, layer, batchSize);
     }
 
     /// <inheritdoc />

@@ -14,8 +14,9 @@ namespace MLNetCnn;
 /// </remarks>
 public sealed class CnnExplainerTransformer : CnnBatchedTransformer, IDisposable
 {
-    internal CnnExplainerTransformer(CnnClassifierTransformer classifier, string outputColumnName, int? targetClass, string? layerName, int batchSize)
-        : base(CreateScoring(classifier, outputColumnName, targetClass, layerName, batchSize))
+    internal CnnExplainerTransformer(CnnClassifierTransformer classifier, string outputColumnName, int? targetClass,
+        (string Name, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Module) layer, int batchSize)
+        : base(CreateScoring(classifier, outputColumnName, targetClass, layer, batchSize))
     {
         LayerName = ((GradCamRunner)Scoring.Computation).LayerName;
         OutputColumnName = outputColumnName;
@@ -35,9 +36,10 @@ public sealed class CnnExplainerTransformer : CnnBatchedTransformer, IDisposable
     /// <summary>Nothing to free beyond the classifier, which belongs to the caller.</summary>
     public void Dispose() => Scoring.Computation.Dispose();
 
-    private static BatchScoring CreateScoring(CnnClassifierTransformer classifier, string outputColumnName, int? targetClass, string? layerName, int batchSize)
+    private static BatchScoring CreateScoring(CnnClassifierTransformer classifier, string outputColumnName, int? targetClass,
+        (string Name, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Module) layer, int batchSize)
     {
-        var runner = new GradCamRunner(classifier.Model, classifier.Preprocessing, layerName, targetClass);
+        var runner = new GradCamRunner(classifier.Model, classifier.Preprocessing, layer, targetClass);
         return new BatchScoring(classifier.ImageColumnName, classifier.Preprocessing, batchSize, classifier.SkipUnreadableImages,
             new FeatureOutputs(outputColumnName, runner.ValuesPerRow), runner);
     }

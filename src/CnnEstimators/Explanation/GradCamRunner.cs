@@ -21,14 +21,14 @@ internal sealed class GradCamRunner : IBatchComputation
 
     /// <param name="model">The classifier's network.</param>
     /// <param name="preprocessing">Its preprocessing.</param>
-    /// <param name="layerName">The layer whose maps are weighed; null for the last convolutional stage.</param>
+    /// <param name="layer">The layer whose maps are weighed, as <see cref="ExplanationLayer.Find"/> resolved it.</param>
     /// <param name="targetClass">The class explained in every row; null for each row's predicted class.</param>
-    public GradCamRunner(CnnModel model, CnnPreprocessing preprocessing, string? layerName, int? targetClass)
+    public GradCamRunner(CnnModel model, CnnPreprocessing preprocessing, (string Name, nn.Module<Tensor, Tensor> Module) layer, int? targetClass)
     {
         this.model = model;
         this.preprocessing = preprocessing;
         this.targetClass = targetClass;
-        (LayerName, layer) = ExplanationLayer.Find(model, preprocessing, layerName);
+        (LayerName, this.layer) = layer;
         normalizer = preprocessing.Normalization.On(model.parameters().First().device);
     }
 

@@ -39,7 +39,7 @@ internal static class SingleImageExplanation
     {
         var p = classifier.Preprocessing;
         var explained = label is null ? (int?)null : CnnExplainerEstimator.ClassIndex(classifier, label);
-        using var gradCam = new GradCamRunner(classifier.Model, p, layerName, explained);
+        using var gradCam = new GradCamRunner(classifier.Model, p, ExplanationLayer.Find(classifier.Model, p, layerName), explained);
         var heat = gradCam.Run(batch);
         classifier.Runner.BeginScoring();
         var scores = classifier.Runner.Run(batch);

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetCnn.Persistence;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
@@ -70,6 +71,32 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         ArgumentNullException.ThrowIfNull(path);
         ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History,
             TestTimeFlip));
+    }
+
+    /// <summary>
+    /// The key mapping that turns a text label column of <paramref name="data"/> into this classifier's label keys, in its class
+    /// order (so ML.NET's evaluator compares like with like), fitted; data labelled in another order or subset maps right.
+    /// </summary>
+    /// <param name="ml">The context.</param>
+    /// <param name="data">Labelled rows.</param>
+    /// <param name="labelColumnName">The text label column.</param>
+    /// <param name="outputColumnName">The key column to add; null replaces the label column.</param>
+    /// <exception cref="ArgumentException">The data has classes this classifier does not know; the message names them.</exception>
+    public ITransformer LabelKeys(MLContext ml, IDataView data, string labelColumnName = "Label", string? outputColumnName = null)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(data);
+        var known = LabelValues;
+        var unknown = data.GetColumn<string>(labelColumnName).Distinct().Where(label => !known.Contains(label)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"The data has classes the model does not know: {string.Join(", ", unknown)}; it knows {string.Join(", ", known)}.", nameof(data));
+        var keys = ml.Data.LoadFromEnumerable(known.Select(label => new ClassName { Value = label }));
+        return ml.Transforms.Conversion.MapValueToKey(outputColumnName ?? labelColumnName, labelColumnName, keyData: keys).Fit(data);
+    }
+
+    private sealed class ClassName
+    {
+        public string Value { get; set; } = "";
     }
 
     /// <summary>Grad-CAM for one picture: where the network looked to score <paramref name="label"/> (default: the class it predicts).</summary>

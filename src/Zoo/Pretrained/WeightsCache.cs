@@ -13,19 +13,8 @@ internal static class WeightsCache
 {
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };   // a big file on a slow line must not time out; cancellation stops it
 
-    /// <summary>The cache folder: <c>MLNETCNN_HOME</c>, else <c>$XDG_CACHE_HOME/mlnetcnn</c>, else <c>~/.cache/mlnetcnn</c>; weights go in <c>weights/</c>.</summary>
-    public static string Folder
-    {
-        get
-        {
-            var root = Environment.GetEnvironmentVariable("MLNETCNN_HOME") is { Length: > 0 } home
-                ? home
-                : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-                    ? xdg
-                    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mlnetcnn");
-            return Path.Combine(root, "weights");
-        }
-    }
+    /// <summary>Where weights go: <c>weights/</c> under <see cref="CnnZoo.CacheFolder"/>.</summary>
+    public static string Folder => Path.Combine(CnnZoo.CacheFolder, "weights");
 
     /// <summary>True when <c>MLNETCNN_OFFLINE</c> is 1 or true: nothing is downloaded.</summary>
     public static bool Offline => Environment.GetEnvironmentVariable("MLNETCNN_OFFLINE") is "1" or "true" or "TRUE";

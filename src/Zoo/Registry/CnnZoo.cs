@@ -126,6 +126,16 @@ public static class CnnZoo
     private static Uri weightsBaseUrl = WithTrailingSlash(new Uri(
         Environment.GetEnvironmentVariable("MLNETCNN_WEIGHTS_URL") is { Length: > 0 } mirror ? mirror : "https://download.pytorch.org/models/"));
 
+    /// <summary>
+    /// MLNetCnn's cache folder (weights in <c>weights/</c>; the command-line tool keeps data sets there too):
+    /// <c>MLNETCNN_HOME</c>, else <c>$XDG_CACHE_HOME/mlnetcnn</c>, else <c>~/.cache/mlnetcnn</c>.
+    /// </summary>
+    public static string CacheFolder => Environment.GetEnvironmentVariable("MLNETCNN_HOME") is { Length: > 0 } home
+        ? home
+        : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mlnetcnn");
+
     /// <summary>The pretrained weights known for <paramref name="architecture"/> (possibly none), as <c>weights:</c> of <see cref="Create"/> takes them.</summary>
     public static IReadOnlyList<PretrainedWeights> Weights(string architecture)
     {

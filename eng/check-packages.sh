@@ -10,11 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A version of its own for each run: NuGet's global cache keeps a package by id and version, so a fixed version would
+# let this check restore the packages an earlier run packed instead of the ones packed now.
+version="0.1.0-check.$(date +%s)"
+packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+trap 'rm -rf "$work" "$packages"/mlnetcnn.*/"$version"' EXIT
 say() { echo "eng/check-packages.sh: $*" >&2; }
 
 for project in src/Zoo/MLNetCnn.Zoo.csproj src/CnnEstimators/MLNetCnn.CnnEstimators.csproj src/Charts/MLNetCnn.Charts.csproj src/Cli/MLNetCnn.Cli.csproj; do
-  dotnet pack "$project" -c Release -o "$work/feed" -v quiet -nologo >/dev/null
+  dotnet pack "$project" -c Release -o "$work/feed" -p:Version="$version" -v quiet -nologo || { say "dotnet pack $project failed"; exit 1; }
 done
 say "packed: $(cd "$work/feed" && ls | tr '\n' ' ')"
 
@@ -43,12 +47,12 @@ cat > Consumer.csproj <<XML
 </Project>
 XML
 cp "$root/eng/package-consumer/Program.cs" .
-dotnet add package MLNetCnn.CnnEstimators --version 0.1.0 >/dev/null
-dotnet add package MLNetCnn.Charts --version 0.1.0 >/dev/null
+dotnet add package MLNetCnn.CnnEstimators --version "$version" >"$work/add.log" || { cat "$work/add.log"; exit 1; }
+dotnet add package MLNetCnn.Charts --version "$version" >"$work/add.log" || { cat "$work/add.log"; exit 1; }
 dotnet run -c Release -- "$work/images"
 say "a project outside the solution restored, built and ran on the packages"
 
-dotnet tool install MLNetCnn.Cli --version 0.1.0 --tool-path "$work/tools" --add-source "$work/feed" >/dev/null
+dotnet tool install MLNetCnn.Cli --version "$version" --tool-path "$work/tools" --add-source "$work/feed" >"$work/tool.log" || { cat "$work/tool.log"; exit 1; }
 tool="$work/tools/mlnetcnn"
 "$tool" train --images "$work/images" --size 32 --epochs 1 --batch-size 16 --out "$work/model" > "$work/train.log"
 for file in model.zip classifier.mlnetcnn metrics.json; do

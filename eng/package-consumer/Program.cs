@@ -19,7 +19,7 @@ var folder = Directory.CreateTempSubdirectory("mlnetcnn-consumer-").FullName;
 try
 {
     ml.Model.Save(model, data.Schema, Path.Combine(folder, "model.zip"));
-    var loaded = new MLContext().Model.Load(Path.Combine(folder, "model.zip"), out _);
+    using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(Path.Combine(folder, "model.zip"), out _);
     var prediction = new MLContext().Model.CreatePredictionEngine<Row, Prediction>(loaded).Predict(rows[0]);
     if (prediction.Score.Length != 2 || prediction.PredictedLabel is not ("square" or "ring"))
         throw new InvalidOperationException($"Unexpected prediction: {prediction.PredictedLabel}, {prediction.Score.Length} scores.");

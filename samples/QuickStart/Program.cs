@@ -5,6 +5,7 @@
 //        [--arch resnet18_cntk --weights IMAGENET1K_CNTK --size 64]   (fine-tune pretrained weights instead)
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetCnn;
 using MLNetCnn.Charts;
 using MLNetCnn.Samples;
@@ -71,7 +72,8 @@ CnnReport.Write(reportPath, model.OfType<CnnClassifierTransformer>().Single(), m
 Console.WriteLine($"report written to {reportPath}");
 
 ml.Model.Save(model, train.Schema, modelPath);
-var reloaded = new MLContext().Model.Load(modelPath, out _);
+// ML.NET writes the ONNX network to a temporary file while the model is loaded; disposing the chain deletes it.
+using var reloaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(modelPath, out _);
 var reloadedMetrics = ml.MulticlassClassification.Evaluate(reloaded.Transform(test));
 Console.WriteLine($"saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded model: test accuracy {reloadedMetrics.MicroAccuracy:P2}");
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetCnn.Cli.Tests.Support;
@@ -51,7 +52,7 @@ public class RoundTripTests(TrainedModel trained) : IClassFixture<TrainedModel>
 
         // model.zip is an ML.NET model: ML.NET alone loads it and predicts what the tool predicted.
         var ml = new MLContext();
-        var model = ml.Model.Load(Path.Combine(trained.Folder, "model.zip"), out _);
+        using var model = (TransformerChain<ITransformer>)ml.Model.Load(Path.Combine(trained.Folder, "model.zip"), out _);
         var rows = trained.Images.Images.Select(i => new PathRow { ImagePath = i.File, Label = i.Label }).ToList();
         var zipPredictions = ml.Data.CreateEnumerable<PathPrediction>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
         zipPredictions.Select(p => p.PredictedLabel).Should().Equal(rows.Select(r => predicted[r.ImagePath][1]));

@@ -120,7 +120,7 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
         var schema = f.Test.Schema;
 
         f.Ml.Model.Save(ensemble, schema, folder.File("ensemble.zip"));
-        var loaded = new MLContext().Model.Load(folder.File("ensemble.zip"), out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("ensemble.zip"), out _);
 
         // Fresh images for the loaded chain: ML.NET's image transforms dispose the MLImage objects they read.
         var again = f.Keys.Transform(Pipelines.ImagesView(f.Ml, Shapes.Generate(80, seed: 72)));

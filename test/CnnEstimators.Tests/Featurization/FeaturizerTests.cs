@@ -114,7 +114,7 @@ public class FeaturizerTests : IClassFixture<FeaturizerTests.Trained>
         var fitted = pipeline.Fit(data);
 
         t.Ml.Model.Save(fitted, data.Schema, folder.File("featurizer.zip"));
-        var loaded = new MLContext().Model.Load(folder.File("featurizer.zip"), out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("featurizer.zip"), out _);
 
         var before = t.Ml.Data.CreateEnumerable<Featurized>(fitted.Transform(data), false).ToList();
         var after = t.Ml.Data.CreateEnumerable<Featurized>(loaded.Transform(Pipelines.ImagesView(t.Ml, Shapes.Generate(40, seed: 63))), false).ToList();

@@ -46,7 +46,7 @@ public class ModelSaveLoadTests
 
         ml.Model.Save(model, train.Schema, zip);
         var fresh = new MLContext(seed: 5);
-        var loaded = fresh.Model.Load(zip, out var schema);
+        using var loaded = (TransformerChain<ITransformer>)fresh.Model.Load(zip, out var schema);
 
         schema.Select(c => c.Name).Should().Equal(train.Schema.Select(c => c.Name));
         AllTransformers(loaded).Should().NotContain(t => t.GetType().Assembly.GetName().Name!.StartsWith("MLNetCnn"),
@@ -86,7 +86,7 @@ public class ModelSaveLoadTests
         var zip = folder.File("model.zip");
 
         ml.Model.Save(model, data.Schema, zip);
-        var loaded = new MLContext(seed: 5).Model.Load(zip, out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext(seed: 5).Model.Load(zip, out _);
 
         AssertSameScoring(ml, model, loaded, data);
     }
@@ -123,7 +123,7 @@ public class ModelSaveLoadTests
             .Fit(data);
 
         ml.Model.Save(model, data.Schema, folder.File("vector.zip"));
-        var loaded = new MLContext().Model.Load(folder.File("vector.zip"), out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("vector.zip"), out _);
 
         AssertSameScoring(ml, model, loaded, data);
         var otherShape = ml.Data.LoadFromEnumerable(new[] { new SmallVectorRow { Label = "disc", Pixels = new float[28 * 28] } });

@@ -57,7 +57,7 @@ public class DnnFeaturizerResNet18Tests
             .Append(ml.MulticlassClassification.Trainers.Cnn(options)).Fit(data);
 
         ml.Model.Save(model, data.Schema, folder.File("pretrained.zip"));
-        var loaded = new MLContext().Model.Load(folder.File("pretrained.zip"), out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("pretrained.zip"), out _);
 
         var cnn = model.LastTransformer;
         cnn.Preprocessing.Normalization.Should().BeEquivalentTo(new PixelNormalization(3, 224, 224, 1f, [0f, 0f, 0f], [1f, 1f, 1f]));

@@ -52,7 +52,7 @@ public class TestTimeFlipTests
         using var stream = new MemoryStream();
         ml.Model.Save(flipped, Pipelines.ImagesView(ml, examples).Schema, stream);
         stream.Position = 0;
-        var reloaded = new MLContext().Model.Load(stream, out _);
+        using var reloaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(stream, out _);
         var fromZip = Score(ml, reloaded, examples);
         for (var i = 0; i < expected.Count; i++)
             fromZip[i].Should().Equal(expected[i], (a, b) => Math.Abs(a - b) < 1e-4f);

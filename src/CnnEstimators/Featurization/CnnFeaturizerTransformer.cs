@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNetCnn.Persistence;
+using MLNetCnn.Quantization;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 
@@ -13,11 +14,12 @@ namespace MLNetCnn;
 public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposable
 {
     internal CnnFeaturizerTransformer(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string imageColumnName,
-        string? layerName, int batchSize, CnnInferenceEngine engine)
-        : base(CreateScoring(model, preprocessing, outputColumnName, imageColumnName, layerName, batchSize, engine))
+        string? layerName, int batchSize, CnnInferenceEngine engine, byte[]? quantizedGraph = null)
+        : base(CreateScoring(model, preprocessing, outputColumnName, imageColumnName, layerName, batchSize, engine, quantizedGraph))
     {
         Model = model;
         LayerName = layerName;
+        QuantizedGraph = quantizedGraph;
     }
 
     /// <summary>The network.</summary>
@@ -32,22 +34,53 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>Length of the feature vector.</summary>
     public int ValuesPerRow => Outputs.ValuesPerRow;
 
+    /// <summary>Whether the features come from an int8 graph (<see cref="Quantize"/>) in ONNX Runtime.</summary>
+    public bool IsQuantized => QuantizedGraph is not null;
+
+    private byte[]? QuantizedGraph { get; }
+
     private FeatureOutputs Outputs => (FeatureOutputs)Scoring.Outputs;
+
+    /// <summary>
+    /// Post-training static quantization: a featurizer that computes the features through an int8 version of the network in ONNX
+    /// Runtime, calibrated on <paramref name="calibrationData"/> (see <see cref="CnnClassifierTransformer.Quantize"/>). Saves with
+    /// <c>mlContext.Model.Save</c> as the int8 graph. The network stays the caller's and is shared.
+    /// </summary>
+    /// <param name="calibrationData">Rows with this featurizer's image column; at most <see cref="CnnQuantizationOptions.MaxCalibrationRows"/> are read.</param>
+    /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
+    /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has too few rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">This featurizer is quantized already.</exception>
+    /// <exception cref="NotSupportedException">A named layer is featurized (only the pre-logits features quantize), or the model has no ONNX export.</exception>
+    public CnnFeaturizerTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)
+    {
+        if (IsQuantized)
+            throw new InvalidOperationException("This featurizer is quantized already; quantize the float featurizer it came from.");
+        if (LayerName is not null)
+            throw new NotSupportedException(
+                $"Only the pre-logits features quantize, not layer '{LayerName}': create the featurizer without a layer name, then quantize it.");
+        var graph = OnnxQuantizer.QuantizeNetwork(this, Model, NetworkOutput.Features, testTimeFlip: false, calibrationData, options);
+        return new CnnFeaturizerTransformer(Model, Preprocessing, OutputColumnName, ImageColumnName, null, BatchSize, CnnInferenceEngine.OnnxRuntime, graph);
+    }
 
     /// <exception cref="NotSupportedException">A named layer was chosen: only the pre-logits features save.</exception>
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath) => LayerName is null
-        ? NativeScoringChain.Featurizer(ml, Model, Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
+        ? NativeScoringChain.Featurizer(ml, QuantizedGraph is { } quantized
+                ? SingleImageGraph.FromBatched(quantized, NativeScoringChain.Pixels, OutputColumnName)
+                : NativeScoringChain.FeatureGraph(Model, Preprocessing, OutputColumnName),
+            Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
         : throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");
 
     /// <summary>Frees the inference session; the network belongs to the caller and is not disposed.</summary>
     public void Dispose() => Scoring.Computation.Dispose();
 
     private static BatchScoring CreateScoring(CnnModel model, CnnPreprocessing preprocessing, string outputColumnName, string imageColumnName,
-        string? layerName, int batchSize, CnnInferenceEngine engine)
+        string? layerName, int batchSize, CnnInferenceEngine engine, byte[]? quantizedGraph)
     {
         if (layerName is null)
             return new BatchScoring(imageColumnName, preprocessing, batchSize, SkipUnreadableImages: false,
-                new FeatureOutputs(outputColumnName, model.NumFeatures), NetworkRunner.Create(model, preprocessing, NetworkOutput.Features, engine));
+                new FeatureOutputs(outputColumnName, model.NumFeatures),
+                NetworkRunner.Create(model, preprocessing, NetworkOutput.Features, engine, quantizedGraph: quantizedGraph));
         if (engine == CnnInferenceEngine.OnnxRuntime)
             throw new ArgumentException(
                 $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",

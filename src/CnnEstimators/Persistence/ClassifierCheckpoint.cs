@@ -15,18 +15,19 @@ internal static class ClassifierCheckpoint
 {
     private const string WeightsEntry = "weights.bin";
     private const string ConfigEntry = "classifier.json";
+    private const string QuantizedEntry = "quantized.onnx";
     private const int FormatVersion = 1;
 
     /// <summary>What a checkpoint holds: everything a classifier transformer is made of.</summary>
     public sealed record Contents(
         CnnModel Model, CnnPreprocessing Preprocessing, string ImageColumnName, ClassifierOutputs Outputs, int BatchSize,
-        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, bool TestTimeFlip = false);
+        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, bool TestTimeFlip = false, byte[]? QuantizedGraph = null);
 
     private sealed record Config(
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
-        bool TestTimeFlip = false);
+        bool TestTimeFlip = false, bool Quantized = false);
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -38,7 +39,7 @@ internal static class ClassifierCheckpoint
         var config = new Config(FormatVersion, model.Architecture, model.NumClasses, model.InChannels,
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
-            contents.History.ToList(), contents.TestTimeFlip);
+            contents.History.ToList(), contents.TestTimeFlip, contents.QuantizedGraph is not null);
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
@@ -46,6 +47,11 @@ internal static class ClassifierCheckpoint
                 model.save(weights);
             using (var json = zip.CreateEntry(ConfigEntry).Open())
                 JsonSerializer.Serialize(json, config);
+            if (contents.QuantizedGraph is { } quantized)
+            {
+                using var graph = zip.CreateEntry(QuantizedEntry).Open();
+                graph.Write(quantized);
+            }
         });
     }
 
@@ -57,6 +63,7 @@ internal static class ClassifierCheckpoint
             throw new FileNotFoundException($"Classifier file '{path}' does not exist.", path);
         Config config;
         CnnModel? model = null;
+        byte[]? quantized = null;
         try
         {
             using var zip = ZipFile.OpenRead(path);
@@ -74,6 +81,8 @@ internal static class ClassifierCheckpoint
                 throw Corrupt(path, $"input size {config.Height}x{config.Width} is one {config.Architecture} cannot take " +
                                     $"({(model.FixedImageSize is int s ? $"only {s}x{s}" : $"at least {model.MinImageSize}x{model.MinImageSize}")})");
             WeightFile.LoadTorchSharpInto(model, config.Architecture, new MemoryStream(weights, writable: false), $"{path}!{WeightsEntry}");
+            if (config.Quantized)
+                quantized = ReadQuantizedGraph(zip, path);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
@@ -86,7 +95,23 @@ internal static class ClassifierCheckpoint
         var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
         model.to(DeviceSelection.Resolve(device));
         return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History,
-            config.TestTimeFlip);
+            config.TestTimeFlip, quantized);
+    }
+
+    // The int8 graph, checked to be one: a file whose entry was swapped for a float or foreign graph is refused.
+    private static byte[] ReadQuantizedGraph(ZipArchive zip, string path)
+    {
+        var bytes = ZipIntegrity.ReadVerified(Entry(zip, path, QuantizedEntry), path);
+        Onnx.ModelProto graph;
+        try
+        {
+            graph = Onnx.ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw Corrupt(path, $"'{QuantizedEntry}' is not an ONNX model ({e.Message})");
+        }
+        return Quantization.QdqRewriter.IsQuantized(graph.Graph) ? bytes : throw Corrupt(path, $"'{QuantizedEntry}' holds no quantized graph");
     }
 
     // Sizes beyond these are corrupt files, refused before anything is allocated for them.

@@ -54,17 +54,21 @@ internal static class NativeScoringChain
         return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
     }
 
-    /// <summary>The featurizer's chain: pixels, then the network's feature graph.</summary>
-    public static ITransformer Featurizer(MLContext ml, CnnModel model, CnnPreprocessing p, string imageColumn, string outputColumn, string onnxPath)
-    {
-        File.WriteAllBytes(onnxPath, model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+    /// <summary>A featurizer's ONNX graph for the chain: one image in (<see cref="Pixels"/>), the pre-logits features out.</summary>
+    public static byte[] FeatureGraph(CnnModel model, CnnPreprocessing p, string outputColumn) =>
+        model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             Batched = false,
             InputName = Pixels,
             OutputName = outputColumn,
             Features = true,
             Normalization = p.Normalization,
-        }));
+        });
+
+    /// <summary>The featurizer's chain around its ONNX graph (<see cref="FeatureGraph"/>, or an int8 one): pixels, then the graph.</summary>
+    public static ITransformer Featurizer(MLContext ml, byte[] onnx, CnnPreprocessing p, string imageColumn, string outputColumn, string onnxPath)
+    {
+        File.WriteAllBytes(onnxPath, onnx);
         var chain = PixelSteps(ml, p, imageColumn)
             .Append(ml.Transforms.ApplyOnnxModel([outputColumn], [Pixels], onnxPath))
             .Append(ml.Transforms.DropColumns(IntermediateColumns(p)));

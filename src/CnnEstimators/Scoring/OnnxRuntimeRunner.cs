@@ -11,15 +11,20 @@ namespace MLNetCnn.Scoring;
 /// activations. Its threads do not spin-wait between runs, which on few cores would steal time from the cursor.
 /// </summary>
 /// <remarks>
-/// The session holds a copy of the weights. <see cref="BeginScoring"/> (each cursor and prediction engine) compares a
+/// With an int8 graph (<see cref="CnnClassifierTransformer.Quantize"/>) the session runs that graph, fixed: further training of the
+/// float model does not reach it. Otherwise the session holds a copy of the weights. <see cref="BeginScoring"/> (each cursor and prediction engine) compares a
 /// fingerprint of the network's weights with the exported one and re-exports when they changed, so further training
 /// of the model is seen by the next cursor, as with TorchSharp.
 /// </remarks>
-internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false)
+internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false,
+    byte[]? quantizedGraph = null)
     : NetworkRunner(model, preprocessing)
 {
-    private const string InputName = "input";
-    private const string OutputName = "output";
+    /// <summary>The input of the runner's graph: a batch of raw pixels, <c>N x C x H x W</c> floats.</summary>
+    public const string InputName = "input";
+
+    /// <summary>The output of the runner's graph: <c>N x width</c> probabilities or features.</summary>
+    public const string OutputName = "output";
     private readonly object gate = new();
     private readonly RunOptions runOptions = new();
     private InferenceSession? session;
@@ -30,11 +35,16 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
     {
         lock (gate)
         {
+            if (quantizedGraph is not null)
+            {
+                session ??= CreateSession(quantizedGraph);
+                return;
+            }
             var fingerprint = Fingerprint();
             if (session is not null && fingerprint.AsSpan().SequenceEqual(exportedFingerprint))
                 return;
             session?.Dispose();
-            session = CreateSession();
+            session = CreateSession(Graph(Model, Preprocessing, output, testTimeFlip));
             exportedFingerprint = fingerprint;
         }
     }
@@ -54,10 +64,9 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
         }
     }
 
-    private InferenceSession CreateSession()
-    {
-        var p = Preprocessing;
-        var onnx = Model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
+    /// <summary>The float graph the runner scores with: raw pixels in (<see cref="InputName"/>), probabilities or features out (<see cref="OutputName"/>).</summary>
+    public static byte[] Graph(CnnModel model, CnnPreprocessing p, NetworkOutput output, bool testTimeFlip) =>
+        model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             InputName = InputName,
             OutputName = OutputName,
@@ -66,6 +75,9 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
             Normalization = p.Normalization,
             TestTimeFlip = testTimeFlip,
         });
+
+    private static InferenceSession CreateSession(byte[] onnx)
+    {
         using var options = new SessionOptions
         {
             // The same thread count as TorchSharp (CnnTrainerOptions.Threads sets both).

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Persistence;
+using MLNetCnn.Quantization;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 
@@ -12,16 +13,20 @@ namespace MLNetCnn;
 /// </summary>
 public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposable
 {
-    internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine)
+    private readonly bool ownsModel;
+
+    internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine, bool ownsModel = true)
         : base(new BatchScoring(parts.ImageColumnName, parts.Preprocessing, parts.BatchSize, parts.SkipUnreadableImages, parts.Outputs,
-            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine, parts.TestTimeFlip)))
+            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine, parts.TestTimeFlip, parts.QuantizedGraph)))
     {
         Model = parts.Model;
         Outputs = parts.Outputs;
         History = parts.History;
         InferenceEngine = engine;
         TestTimeFlip = parts.TestTimeFlip;
+        QuantizedGraph = parts.QuantizedGraph;
         Runner = (NetworkRunner)Scoring.Computation;
+        this.ownsModel = ownsModel;
     }
 
     /// <summary>The trained network (on the device it was trained on).</summary>
@@ -49,13 +54,46 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>What runs the network when this transformer scores (see <see cref="CnnTrainerOptions.InferenceEngine"/>).</summary>
     public CnnInferenceEngine InferenceEngine { get; }
 
+    /// <summary>
+    /// Whether this classifier scores through an int8 graph (<see cref="Quantize"/>) in ONNX Runtime. <see cref="Model"/> is then the float
+    /// network it was quantized from, which <see cref="Explain(MLImage, string?, string?)"/> uses.
+    /// </summary>
+    public bool IsQuantized => QuantizedGraph is not null;
+
     internal ClassifierOutputs Outputs { get; }
+
+    /// <summary>The int8 graph in the runner's form (a batch of raw pixels in, probabilities out), or null.</summary>
+    internal byte[]? QuantizedGraph { get; }
 
     internal NetworkRunner Runner { get; }
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
-        => NativeScoringChain.Classifier(ml, NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName, TestTimeFlip), Preprocessing,
-            ImageColumnName, Outputs, onnxPath);
+        => NativeScoringChain.Classifier(ml, QuantizedGraph is { } quantized
+                ? SingleImageGraph.FromBatched(quantized, NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index)
+                : NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName, TestTimeFlip),
+            Preprocessing, ImageColumnName, Outputs, onnxPath);
+
+    /// <summary>
+    /// Post-training static quantization: a classifier that scores through an int8 version of this network in ONNX Runtime, with
+    /// batch norm folded into the convolutions, weights int8 per output channel and activations 8-bit over ranges calibrated on
+    /// <paramref name="calibrationData"/> (a few hundred rows like those it will score). <c>mlContext.Model.Save</c> writes the int8
+    /// graph, and <see cref="SaveCheckpoint"/> keeps it beside the float weights. This classifier is unchanged, and shares its
+    /// <see cref="Model"/> with the result: dispose this one last.
+    /// </summary>
+    /// <param name="calibrationData">Rows with this classifier's image column; at most <see cref="CnnQuantizationOptions.MaxCalibrationRows"/> are read.</param>
+    /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
+    /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has fewer than
+    /// <see cref="CnnQuantizationOptions.MinimumCalibrationRows"/> rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message says what is allowed).</exception>
+    /// <exception cref="InvalidOperationException">This classifier is quantized already.</exception>
+    /// <exception cref="NotSupportedException">The model has no ONNX export (a model class of the user's own).</exception>
+    public CnnClassifierTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)
+    {
+        if (IsQuantized)
+            throw new InvalidOperationException("This classifier is quantized already; quantize the float classifier it came from.");
+        var graph = OnnxQuantizer.QuantizeNetwork(this, Model, NetworkOutput.Probabilities, TestTimeFlip, calibrationData, options);
+        return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntime, ownsModel: false);
+    }
 
     /// <summary>
     /// Saves in MLNetCnn's own format (weights, architecture, preprocessing, label values), which
@@ -69,9 +107,11 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public void SaveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        ClassifierCheckpoint.Save(path, new ClassifierCheckpoint.Contents(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History,
-            TestTimeFlip));
+        ClassifierCheckpoint.Save(path, Parts());
     }
+
+    private ClassifierCheckpoint.Contents Parts() =>
+        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTimeFlip, QuantizedGraph);
 
     /// <summary>
     /// The key mapping that turns a text label column of <paramref name="data"/> into this classifier's label keys, in its class
@@ -105,7 +145,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <param name="layerName">The layer whose activation maps are weighed (a state_dict-style module name); null for the last convolutional stage.</param>
     /// <exception cref="ArgumentException">No such class, or no such layer (the message lists those that exist).</exception>
     /// <exception cref="NotSupportedException">The classifier reads pixel vectors, not images.</exception>
-    public CnnExplanation Explain(Microsoft.ML.Data.MLImage image, string? label = null, string? layerName = null)
+    public CnnExplanation Explain(MLImage image, string? label = null, string? layerName = null)
         => Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
 
     /// <summary>Grad-CAM for one row of a classifier that reads pixel vectors (C x H x W floats in its vector shape, as its column holds them).</summary>
@@ -117,10 +157,11 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public CnnExplanation Explain(ReadOnlySpan<float> pixels, string? label = null, string? layerName = null)
         => Explanation.SingleImageExplanation.Explain(this, pixels, label, layerName);
 
-    /// <summary>Frees the network's native memory and its inference session.</summary>
+    /// <summary>Frees the inference session, and the network's native memory unless it is shared with the classifier this one was quantized from.</summary>
     public void Dispose()
     {
         Runner.Dispose();
-        Model.Dispose();
+        if (ownsModel)
+            Model.Dispose();
     }
 }

@@ -1,0 +1,48 @@
+using Google.Protobuf;
+using MLNetCnn.Zoo;
+using Onnx;
+
+namespace MLNetCnn.Persistence;
+
+/// <summary>
+/// Turns a runner's batched graph (<c>N x C x H x W</c> in, <c>N x width</c> out) into the one-image graph the saved ML.NET
+/// chain runs (<c>C x H x W</c> in, <c>width</c> out, and for classifiers the arg-max as a one-element index), without touching
+/// its nodes: an int8 graph saves exactly as it scores.
+/// </summary>
+internal static class SingleImageGraph
+{
+    public static byte[] FromBatched(byte[] batched, string inputName, string outputName, string? argMaxName = null)
+    {
+        var model = ModelProto.Parser.ParseFrom(batched);
+        var graph = model.Graph;
+        var (input, output) = (graph.Input.Single(), graph.Output.Single());
+        var imageDims = input.Type.TensorType.Shape.Dim.Skip(1).Select(d => d.DimValue).ToArray();
+        var width = output.Type.TensorType.Shape.Dim[1].DimValue;
+        var axes = new TensorProto { Name = "single_image_axes", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { 0 } };
+        graph.Initializer.Add(axes);
+
+        graph.Node.Insert(0, Node("Unsqueeze", [inputName, axes.Name], input.Name));
+        graph.Node.Add(Node("Squeeze", [output.Name, axes.Name], outputName));
+        graph.Input.Clear();
+        graph.Input.Add(OnnxGraph.FloatValue(inputName, false, imageDims));
+        graph.Output.Clear();
+        graph.Output.Add(OnnxGraph.FloatValue(outputName, false, width));
+        if (argMaxName is not null)
+        {
+            var argMax = Node("ArgMax", [output.Name], argMaxName);
+            argMax.Attribute.Add(OnnxGraph.Int("axis", 1));
+            argMax.Attribute.Add(OnnxGraph.Int("keepdims", 0));
+            graph.Node.Add(argMax);
+            graph.Output.Add(OnnxGraph.Int64Value(argMaxName, false));
+        }
+        return model.ToByteArray();
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string output)
+    {
+        var node = new NodeProto { OpType = op, Name = $"single_image_{op}_{output}" };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        return node;
+    }
+}

@@ -1,0 +1,170 @@
+using FluentAssertions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
+
+namespace MLNetCnn.Tests.Quantization;
+
+/// <summary>
+/// Int8 classifiers and featurizers against their float selves: agreement on held-out rows, integer kernels in ONNX Runtime, the
+/// int8 graph kept by ML.NET's zip and by checkpoints, deterministic calibration, and the refusals.
+/// </summary>
+public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifier>
+{
+    private readonly TrainedClassifier trained;
+
+    public QuantizationTests(TrainedClassifier trained) => this.trained = trained;
+
+    /// <summary>A resnet20 trained for a few epochs on the shapes, shared by the tests (training is the slow part).</summary>
+    public sealed class TrainedClassifier : IDisposable
+    {
+        public MLContext Ml { get; } = new(seed: 1);
+
+        public CnnClassifierTransformer Float { get; }
+
+        public CnnClassifierTransformer Int8 { get; }
+
+        private readonly List<ShapeExample> calibration = Shapes.Generate(64, seed: 42);
+        private readonly List<ShapeExample> heldOut = Shapes.Generate(200, seed: 43);
+
+        // Fresh views each time: ML.NET's image getters dispose the images they hand out.
+        public IDataView Calibration => Pipelines.ImagesView(Ml, calibration);
+
+        public IDataView HeldOut => Pipelines.ImagesView(Ml, heldOut);
+
+        public TrainedClassifier()
+        {
+            var train = Pipelines.ImagesView(Ml, Shapes.Generate(256, seed: 41));
+            var keys = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+            Float = Ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions(epochs: 4)).Fit(keys.Transform(train));
+            Int8 = Float.Quantize(Calibration);
+        }
+
+        public void Dispose()
+        {
+            Int8.Dispose();
+            Float.Dispose();
+        }
+    }
+
+    private sealed class Scored
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    private List<float[]> Scores(ITransformer model, IDataView data) =>
+        trained.Ml.Data.CreateEnumerable<Scored>(model.Transform(data), reuseRowObject: false).Select(s => s.Score).ToList();
+
+    private static int ArgMax(float[] scores) => Array.IndexOf(scores, scores.Max());
+
+    [Fact]
+    public void Int8Classifier_AgreesWithTheFloatOne_OnHeldOutRows_AndScoresThroughIntegerKernels()
+    {
+        var floats = Scores(trained.Float, trained.HeldOut);
+        var ints = Scores(trained.Int8, trained.HeldOut);
+
+        var agreement = floats.Zip(ints).Count(p => ArgMax(p.First) == ArgMax(p.Second)) / (double)floats.Count;
+        agreement.Should().BeGreaterThanOrEqualTo(0.99);
+        floats.Zip(ints).Max(p => p.First.Zip(p.Second).Max(s => Math.Abs(s.First - s.Second))).Should()
+            .BeGreaterThan(0f, "int8 arithmetic rounds: identical scores would mean the float network ran").And.BeLessThan(0.2f);
+        trained.Int8.IsQuantized.Should().BeTrue();
+        trained.Float.IsQuantized.Should().BeFalse();
+
+        var kernels = OptimizedOperators(trained.Int8.QuantizedGraph!);
+        kernels.Should().Contain("QLinearConv").And.NotContain("Conv", "every convolution should run as an integer kernel");
+    }
+
+    // The operators ONNX Runtime's optimiser leaves in the graph it runs (its QDQ fusions applied).
+    private static List<string> OptimizedOperators(byte[] graph)
+    {
+        using var folder = new TempFolder();
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = folder.File("optimized.onnx") })
+        using (new InferenceSession(graph, options))
+        {
+        }
+        return Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("optimized.onnx"))).Graph.Node.Select(n => n.OpType).ToList();
+    }
+
+    [Fact]
+    public void Int8Classifier_SavesWithMLNet_AndThroughACheckpoint_ScoringTheSame()
+    {
+        var expected = Scores(trained.Int8, trained.HeldOut);
+        var schema = trained.HeldOut.Schema;
+        using var folder = new TempFolder();
+        trained.Ml.Model.Save(trained.Int8, schema, folder.File("int8.zip"));
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("int8.zip"), out _);
+        var fromZip = Scores(loaded, trained.HeldOut);
+        for (var i = 0; i < expected.Count; i++)
+            fromZip[i].Should().Equal(expected[i], (a, b) => Math.Abs(a - b) < 1e-5f);
+        loaded.Any(t => t.GetType().Namespace!.StartsWith("MLNetCnn", StringComparison.Ordinal)).Should().BeFalse();
+
+        trained.Int8.SaveCheckpoint(folder.File("int8.mlnetcnn"));
+        using var reloaded = trained.Ml.Cnn().LoadClassifier(folder.File("int8.mlnetcnn"));
+        reloaded.IsQuantized.Should().BeTrue();
+        Scores(reloaded, trained.HeldOut).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+        FluentActions.Invoking(() => trained.Ml.Cnn().LoadClassifier(folder.File("int8.mlnetcnn"), engine: CnnInferenceEngine.TorchSharp))
+            .Should().Throw<NotSupportedException>().WithMessage("*int8*ONNX Runtime*");
+    }
+
+    [Fact]
+    public void Calibration_IsDeterministic_AndPercentileAlsoAgrees()
+    {
+        using var again = trained.Float.Quantize(trained.Calibration);
+        again.QuantizedGraph.Should().Equal(trained.Int8.QuantizedGraph);
+
+        using var percentile = trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { Method = CnnCalibrationMethod.Percentile, Percentile = 99.99 });
+        percentile.QuantizedGraph.Should().NotEqual(trained.Int8.QuantizedGraph, "clipping the tails changes some ranges");
+        var floats = Scores(trained.Float, trained.HeldOut);
+        var ints = Scores(percentile, trained.HeldOut);
+        (floats.Zip(ints).Count(p => ArgMax(p.First) == ArgMax(p.Second)) / (double)floats.Count).Should().BeGreaterThanOrEqualTo(0.99);
+    }
+
+    [Fact]
+    public void Quantize_RefusesTooFewRows_AnotherColumn_AQuantizedModel_BadOptions_AndANamedLayer()
+    {
+        var few = Pipelines.ImagesView(trained.Ml, Shapes.Generate(CnnQuantizationOptions.MinimumCalibrationRows - 1, seed: 44));
+        FluentActions.Invoking(() => trained.Float.Quantize(few)).Should().Throw<ArgumentException>()
+            .WithMessage($"*at least {CnnQuantizationOptions.MinimumCalibrationRows} rows*has {CnnQuantizationOptions.MinimumCalibrationRows - 1}*");
+        var vectors = Pipelines.VectorsView(trained.Ml, Shapes.Generate(32, seed: 45));
+        FluentActions.Invoking(() => trained.Float.Quantize(vectors)).Should().Throw<ArgumentException>().WithMessage("*Image*");
+        FluentActions.Invoking(() => trained.Int8.Quantize(trained.Calibration)).Should().Throw<InvalidOperationException>().WithMessage("*quantized already*");
+        FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { Method = CnnCalibrationMethod.Percentile, Percentile = 40 }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*above 50*");
+        FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { MaxCalibrationRows = 4 }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*at least*");
+
+        using var layer = (CnnFeaturizerTransformer)trained.Ml.Transforms.CnnFeaturize("Features", "Image", trained.Float, layerName: "layer3").Fit(trained.Calibration);
+        FluentActions.Invoking(() => layer.Quantize(trained.Calibration)).Should().Throw<NotSupportedException>().WithMessage("*'layer3'*without a layer name*");
+    }
+
+    [Fact]
+    public void Int8Featurizer_OfImageNetResNet18_KeepsTheFeatures_AndSaves()
+    {
+        using var model = DnnFeaturizerResNet18.Import(numClasses: 4);
+        var ml = trained.Ml;
+        var preprocessing = CnnPreprocessing.ForImages(model, imageSize: 64);
+        var examples = Shapes.Generate(96, seed: 8);
+        var images = Pipelines.ImagesView(ml, examples);
+        using var featurizer = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Image", model, preprocessing).Fit(images);
+        using var int8 = featurizer.Quantize(Pipelines.ImagesView(ml, examples), new CnnQuantizationOptions { MaxCalibrationRows = 64 });
+
+        var heldOut = Shapes.Generate(40, seed: 9);
+        var floats = ml.Data.CreateEnumerable<Featured>(featurizer.Transform(Pipelines.ImagesView(ml, heldOut)), reuseRowObject: false).ToList();
+        var ints = ml.Data.CreateEnumerable<Featured>(int8.Transform(Pipelines.ImagesView(ml, heldOut)), reuseRowObject: false).ToList();
+        floats.Zip(ints).Average(p => System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(p.First.Features, p.Second.Features)).Should().BeGreaterThanOrEqualTo(0.99f);
+
+        using var folder = new TempFolder();
+        ml.Model.Save(int8, images.Schema, folder.File("features.zip"));
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("features.zip"), out _);
+        var fromZip = ml.Data.CreateEnumerable<Featured>(loaded.Transform(Pipelines.ImagesView(ml, heldOut)), reuseRowObject: false).ToList();
+        fromZip.Zip(ints).Should().OnlyContain(p => p.First.Features.Zip(p.Second.Features).All(v => Math.Abs(v.First - v.Second) < 1e-4f));
+
+    }
+
+    private sealed class Featured
+    {
+        public float[] Features { get; set; } = [];
+    }
+}

@@ -37,6 +37,10 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   echo
   run Inference --rows 64 --repeats 5 "${peer[@]}"
   echo
+  echo "## Int8 against fp32 (ImageNet ResNet-18 from image files; Fashion-MNIST resnet20 accuracy)"
+  echo
+  run Quantization --rows 96 --repeats 5 --fashion-mnist /usr/share/datasets/fashion-mnist "${peer[@]}"
+  echo
   echo "## Scoring latency and allocations per call (BenchmarkDotNet, resnet20 3x32x32, 10 classes)"
   echo
   artifacts=$(mktemp -d)

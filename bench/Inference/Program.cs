@@ -14,6 +14,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using static MLNetCnn.Bench.Cursors;
 using static MLNetCnn.Bench.Statistics;
 using MLNetCnn.Samples;
 using MLNetCnn.Zoo;
@@ -135,19 +136,6 @@ double FirstRowSeconds(Func<IDataView> build)
     return clock.Elapsed.TotalSeconds;
 }
 
-static int Drain(IDataView data, string column)
-{
-    using var cursor = data.GetRowCursor([data.Schema[column]]);
-    var getter = cursor.GetGetter<VBuffer<float>>(data.Schema[column]);
-    VBuffer<float> value = default;
-    var count = 0;
-    while (cursor.MoveNext())
-    {
-        getter(ref value);
-        count++;
-    }
-    return count;
-}
 
 
 internal sealed class Row

@@ -18,6 +18,7 @@ using MLNetCnn;
 using MLNetCnn.Bench;
 using MLNetCnn.Samples;
 using MLNetCnn.Zoo;
+using static MLNetCnn.Bench.Cursors;
 using static MLNetCnn.Bench.Statistics;
 
 var arguments = new Arguments(args);
@@ -51,7 +52,7 @@ try
 
     var variants = new (string Name, ITransformer Model)[] { ("ML.NET DnnFeaturizeImage", dnn), ("ours fp32 (CnnFeaturize, default engine)", fp32), ("ours int8 (Quantize)", int8) };
     foreach (var (_, model) in variants)
-        Drain(model.Transform(Files()));   // warm-up
+        Drain(model.Transform(Files()), "Features");   // warm-up
     var results = variants.ToDictionary(v => v.Name, _ => new List<double>());
     var pytorch = new Dictionary<string, List<double>>();
     for (var r = 0; r < repeats; r++)
@@ -59,7 +60,7 @@ try
         foreach (var (name, model) in variants)
         {
             var clock = Stopwatch.StartNew();
-            var count = Drain(model.Transform(Files()));
+            var count = Drain(model.Transform(Files()), "Features");
             results[name].Add(count / clock.Elapsed.TotalSeconds);
         }
         if (python is not null)
@@ -131,19 +132,6 @@ void FashionMnistAccuracy(string dataFolder, int trainCount, int epochs)
     Console.WriteLine(string.Create(invariant, $"| top-1 agreement with fp32 | | {agreement:P2} |"));
 }
 
-static int Drain(IDataView data)
-{
-    using var cursor = data.GetRowCursor([data.Schema["Features"]]);
-    var getter = cursor.GetGetter<VBuffer<float>>(data.Schema["Features"]);
-    VBuffer<float> value = default;
-    var count = 0;
-    while (cursor.MoveNext())
-    {
-        getter(ref value);
-        count++;
-    }
-    return count;
-}
 
 internal sealed class FileRow
 {

@@ -65,9 +65,9 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
 
     /// <exception cref="NotSupportedException">A named layer was chosen: only the pre-logits features save.</exception>
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath) => LayerName is null
-        ? NativeScoringChain.Featurizer(ml, QuantizedGraph is { } quantized
-                ? SingleImageGraph.FromBatched(quantized, NativeScoringChain.Pixels, OutputColumnName)
-                : NativeScoringChain.FeatureGraph(Model, Preprocessing, OutputColumnName),
+        ? NativeScoringChain.Featurizer(ml, SingleImageGraph.FromBatched(
+                QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Features, testTimeFlip: false),
+                NativeScoringChain.Pixels, OutputColumnName),
             Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
         : throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");
 

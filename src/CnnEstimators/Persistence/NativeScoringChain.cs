@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Image;
 using MLNetCnn.Scoring;
-using MLNetCnn.Zoo;
 
 namespace MLNetCnn.Persistence;
 
@@ -26,23 +25,7 @@ internal static class NativeScoringChain
     /// <summary>The graph's one-element arg-max output, mapped to PredictedLabel by the chain.</summary>
     public const string Index = "__cnn_index";
 
-    /// <summary>A classifier's ONNX graph for the chain: one image in (<see cref="Pixels"/>), softmax scores and the arg-max <see cref="Index"/> out.</summary>
-    public static byte[] ClassifierGraph(CnnModel model, CnnPreprocessing preprocessing, string scoreName, bool testTimeFlip = false)
-    {
-        var p = preprocessing;
-        return model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
-        {
-            Batched = false,
-            InputName = Pixels,
-            OutputName = scoreName,
-            Softmax = true,
-            ArgMaxOutputName = Index,
-            Normalization = p.Normalization,
-            TestTimeFlip = testTimeFlip,
-        });
-    }
-
-    /// <summary>A classifier's chain around its ONNX graph (<see cref="ClassifierGraph"/>, or an ensemble's): pixels, the graph, the key map.</summary>
+    /// <summary>A classifier's chain around its ONNX graph (<see cref="SingleImageGraph"/> of the runner's graph, or an ensemble's): pixels, the graph, the key map.</summary>
     public static ITransformer Classifier(MLContext ml, byte[] onnx, CnnPreprocessing p, string imageColumn, ClassifierOutputs outputs, string onnxPath)
     {
         var predictedKey = PredictedKey(ml, outputs);
@@ -54,18 +37,7 @@ internal static class NativeScoringChain
         return chain.Fit(new EmptyDataView(InputSchema(imageColumn, p)));
     }
 
-    /// <summary>A featurizer's ONNX graph for the chain: one image in (<see cref="Pixels"/>), the pre-logits features out.</summary>
-    public static byte[] FeatureGraph(CnnModel model, CnnPreprocessing p, string outputColumn) =>
-        model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
-        {
-            Batched = false,
-            InputName = Pixels,
-            OutputName = outputColumn,
-            Features = true,
-            Normalization = p.Normalization,
-        });
-
-    /// <summary>The featurizer's chain around its ONNX graph (<see cref="FeatureGraph"/>, or an int8 one): pixels, then the graph.</summary>
+    /// <summary>The featurizer's chain around its ONNX graph (<see cref="SingleImageGraph"/> of the runner's graph): pixels, then the graph.</summary>
     public static ITransformer Featurizer(MLContext ml, byte[] onnx, CnnPreprocessing p, string imageColumn, string outputColumn, string onnxPath)
     {
         File.WriteAllBytes(onnxPath, onnx);

@@ -7,7 +7,7 @@ namespace MLNetCnn.Persistence;
 /// <summary>
 /// Turns a runner's batched graph (<c>N x C x H x W</c> in, <c>N x width</c> out) into the one-image graph the saved ML.NET
 /// chain runs (<c>C x H x W</c> in, <c>width</c> out, and for classifiers the arg-max as a one-element index), without touching
-/// its nodes: an int8 graph saves exactly as it scores.
+/// its nodes: the saved model, float or int8, runs exactly the graph the transformer scores with.
 /// </summary>
 internal static class SingleImageGraph
 {

@@ -68,9 +68,9 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     internal NetworkRunner Runner { get; }
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
-        => NativeScoringChain.Classifier(ml, QuantizedGraph is { } quantized
-                ? SingleImageGraph.FromBatched(quantized, NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index)
-                : NativeScoringChain.ClassifierGraph(Model, Preprocessing, Outputs.ScoreName, TestTimeFlip),
+        => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(
+                QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip),
+                NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index),
             Preprocessing, ImageColumnName, Outputs, onnxPath);
 
     /// <summary>

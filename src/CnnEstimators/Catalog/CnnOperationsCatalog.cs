@@ -44,14 +44,24 @@ public sealed class CnnOperationsCatalog
     /// <param name="path">The file.</param>
     /// <param name="device"><c>auto</c> (CUDA when available), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
     /// <param name="engine">What runs the network when it scores (see <see cref="CnnInferenceEngine"/>); a model class without an ONNX export
-    /// scores through TorchSharp under <see cref="CnnInferenceEngine.Auto"/>.</param>
+    /// scores through TorchSharp under <see cref="CnnInferenceEngine.Auto"/>. A checkpoint of a quantized classifier scores its int8 graph under
+    /// <see cref="CnnInferenceEngine.Auto"/> and <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/>.</param>
+    /// <exception cref="ArgumentException"><see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> was asked for a checkpoint without an int8 graph.</exception>
     /// <exception cref="InvalidDataException">The file is not an MLNetCnn classifier file, is corrupt, or names an architecture that is not registered.</exception>
     public CnnClassifierTransformer LoadClassifier(string path, string device = "auto", CnnInferenceEngine engine = CnnInferenceEngine.Auto)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!DeviceSelection.IsValid(device))
             throw new ArgumentException(Messages.InvalidDevice(device), nameof(device));
-        return new CnnClassifierTransformer(ClassifierCheckpoint.Load(path, device), engine);
+        var contents = ClassifierCheckpoint.Load(path, device);
+        if (engine == CnnInferenceEngine.OnnxRuntimeInt8 && contents.QuantizedGraph is null)
+        {
+            contents.Model.Dispose();
+            throw new ArgumentException(
+                $"'{path}' holds a float classifier, with no int8 graph to score with OnnxRuntimeInt8. Load it with another engine, call Quantize(calibrationData), " +
+                "and save that classifier's checkpoint.", nameof(engine));
+        }
+        return new CnnClassifierTransformer(contents, engine);
     }
 }
 

@@ -52,9 +52,6 @@ public sealed class CnnEnsembleEstimator : IEstimator<CnnEnsembleTransformer>
         ArgumentNullException.ThrowIfNull(members);
         if (members.Count == 0)
             throw new ArgumentException("An ensemble needs at least one member.", nameof(members));
-        if (members.Select((m, i) => (m, i)).Where(x => x.m.TestTimeFlip).Select(x => x.i).ToList() is { Count: > 0 } flipped)
-            throw new NotSupportedException(
-                $"Member(s) {string.Join(", ", flipped)} score with TestTimeFlip, which ensembles do not support yet: train the members without it.");
         var first = members[0];
         var labels = LabelValues(first);
         var errors = new List<string>();

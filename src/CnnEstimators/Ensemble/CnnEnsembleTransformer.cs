@@ -14,12 +14,15 @@ namespace MLNetCnn;
 /// </summary>
 public sealed class CnnEnsembleTransformer : CnnBatchedTransformer, IDisposable
 {
-    internal CnnEnsembleTransformer(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination)
+    private readonly bool ownsMembers;
+
+    internal CnnEnsembleTransformer(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination, bool ownsMembers = false)
         : base(new BatchScoring(members[0].ImageColumnName, members[0].Preprocessing, members[0].BatchSize,
             members.All(m => m.SkipUnreadableImages), members[0].Outputs, new Combined(members, combination)))
     {
         Members = members;
         Combination = combination;
+        this.ownsMembers = ownsMembers;
     }
 
     /// <summary>The members, in order.</summary>
@@ -28,14 +31,57 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer, IDisposable
     /// <summary>How probabilities are combined.</summary>
     public CnnEnsembleCombination Combination { get; }
 
+    /// <summary>Whether every member scores through an int8 graph (<see cref="Quantize"/>).</summary>
+    public bool IsQuantized => Members.All(m => m.IsQuantized);
+
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
     {
         var outputs = Members[0].Outputs;
-        return NativeScoringChain.Classifier(ml, EnsembleOnnx.Export(Members, Combination, outputs.ScoreName), Preprocessing, ImageColumnName, outputs, onnxPath);
+        return NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(EnsembleOnnx.Batched(Members, Combination), NativeScoringChain.Pixels,
+            outputs.ScoreName, NativeScoringChain.Index), Preprocessing, ImageColumnName, outputs, onnxPath);
     }
 
-    /// <summary>Frees the session that combines the members' probabilities; the members belong to the caller and are not disposed.</summary>
-    public void Dispose() => Scoring.Computation.Dispose();
+    /// <summary>
+    /// Post-training static quantization of every member (see <see cref="CnnClassifierTransformer.Quantize"/>), each calibrated on the same
+    /// rows of <paramref name="calibrationData"/>: an ensemble of the int8 members, combined as this one. <c>mlContext.Model.Save</c> writes
+    /// one graph of the int8 members. This ensemble is unchanged; the new one shares the members' networks, so dispose it first.
+    /// </summary>
+    /// <param name="calibrationData">Rows with the members' image column; at most <see cref="CnnQuantizationOptions.MaxCalibrationRows"/> are read.</param>
+    /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
+    /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has too few rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">A member is quantized already (the message names it).</exception>
+    /// <exception cref="NotSupportedException">A member's model has no ONNX export.</exception>
+    public CnnEnsembleTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)
+    {
+        if (Members.Select((m, i) => (m, i)).Where(x => x.m.IsQuantized).Select(x => x.i).ToList() is { Count: > 0 } quantized)
+            throw new InvalidOperationException(
+                $"Member(s) {string.Join(", ", quantized)} are quantized already; quantize the ensemble of the float members.");
+        var members = new List<CnnClassifierTransformer>();
+        try
+        {
+            foreach (var member in Members)
+                members.Add(member.Quantize(calibrationData, options));
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            throw;
+        }
+        return new CnnEnsembleTransformer(members, Combination, ownsMembers: true);
+    }
+
+    /// <summary>
+    /// Frees the session that combines the members' probabilities. The members belong to the caller and are not disposed, except those
+    /// <see cref="Quantize"/> made (their sessions; the networks stay the float members').
+    /// </summary>
+    public void Dispose()
+    {
+        Scoring.Computation.Dispose();
+        if (ownsMembers)
+            foreach (var member in Members)
+                member.Dispose();
+    }
 
     // Each member scores the batch with its own engine; their probabilities are combined by the combination's ONNX graph.
     private sealed class Combined(IReadOnlyList<CnnClassifierTransformer> members, CnnEnsembleCombination combination) : IBatchComputation

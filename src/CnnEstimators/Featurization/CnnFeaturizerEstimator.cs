@@ -3,17 +3,20 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
+using MLNetCnn.Quantization;
+using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 
 namespace MLNetCnn;
 
 /// <summary>
 /// Estimator of <see cref="CnnFeaturizerTransformer"/>: <c>mlContext.Transforms.CnnFeaturize(...)</c>. The network is
-/// already trained, so fitting only checks the image column.
+/// already trained, so fitting only checks the image column (and, with <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/>, calibrates the
+/// int8 network on rows of the fitted data).
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item><term>Does this estimator need to look at the data to train its parameters?</term><description>No</description></item>
+/// <item><term>Does this estimator need to look at the data to train its parameters?</term><description>No; with the int8 engine it calibrates on up to 256 rows</description></item>
 /// <item><term>Input column</term><description>MLImage, or a float vector of C*H*W pixels (as in the preprocessing)</description></item>
 /// <item><term>Output column</term><description>Vector of Single: pre-logits features, or a named layer's output flattened</description></item>
 /// <item><term>Exportable to ONNX / savable</term><description>Saves with <c>mlContext.Model.Save</c> (pre-logits features)</description></item>
@@ -42,6 +45,10 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
         if (preprocessing.Channels != model.InChannels)
             throw new ArgumentException($"The preprocessing gives {preprocessing.Channels}-channel images but {model.Architecture} takes {model.InChannels}.", nameof(preprocessing));
+        if (layerName is not null && engine is CnnInferenceEngine.OnnxRuntime or CnnInferenceEngine.OnnxRuntimeInt8)
+            throw new ArgumentException(
+                $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs (and int8 quantizes) the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",
+                nameof(engine));
         this.model = model;
         this.preprocessing = preprocessing;
         this.outputColumnName = outputColumnName;
@@ -58,7 +65,10 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
         InputColumns.CheckImage(input.Schema, inputColumnName, preprocessing);
         Log(
             $"Featurizing '{inputColumnName}' with {model.Architecture} ({layerName ?? "pre-logits features"}) at {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width}.");
-        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine);
+        var quantized = engine == CnnInferenceEngine.OnnxRuntimeInt8 && layerName is null
+            ? OnnxQuantizer.QuantizeNetwork(model, preprocessing, inputColumnName, NetworkOutput.Features, testTimeFlip: false, input, options: null)
+            : null;
+        return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine, quantized);
     }
 
     /// <inheritdoc />

@@ -59,8 +59,8 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
         if (LayerName is not null)
             throw new NotSupportedException(
                 $"Only the pre-logits features quantize, not layer '{LayerName}': create the featurizer without a layer name, then quantize it.");
-        var graph = OnnxQuantizer.QuantizeNetwork(this, Model, NetworkOutput.Features, testTimeFlip: false, calibrationData, options);
-        return new CnnFeaturizerTransformer(Model, Preprocessing, OutputColumnName, ImageColumnName, null, BatchSize, CnnInferenceEngine.OnnxRuntime, graph);
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, ImageColumnName, NetworkOutput.Features, testTimeFlip: false, calibrationData, options);
+        return new CnnFeaturizerTransformer(Model, Preprocessing, OutputColumnName, ImageColumnName, null, BatchSize, CnnInferenceEngine.OnnxRuntimeInt8, graph);
     }
 
     /// <exception cref="NotSupportedException">A named layer was chosen: only the pre-logits features save.</exception>
@@ -81,10 +81,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
             return new BatchScoring(imageColumnName, preprocessing, batchSize, SkipUnreadableImages: false,
                 new FeatureOutputs(outputColumnName, model.NumFeatures),
                 NetworkRunner.Create(model, preprocessing, NetworkOutput.Features, engine, quantizedGraph: quantizedGraph));
-        if (engine == CnnInferenceEngine.OnnxRuntime)
-            throw new ArgumentException(
-                $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",
-                nameof(engine));
+        // A layer's output is computed with TorchSharp whatever the engine (the estimator refuses ONNX Runtime for it).
         var layer = new LayerRunner(model, preprocessing, layerName);
         return new BatchScoring(imageColumnName, preprocessing, batchSize, SkipUnreadableImages: false, new FeatureOutputs(outputColumnName, layer.Width), layer);
     }

@@ -3,19 +3,32 @@ using MLNetCnn.Data;
 
 namespace MLNetCnn.Quantization;
 
-/// <summary>Reads the calibration rows as the transformer reads rows when it scores: same column, same resize, same pixels.</summary>
+/// <summary>
+/// Reads the calibration rows as the transformer reads rows when it scores (same column, same resize, same pixels), spread evenly over
+/// the data: image folders list their classes one after another, and ranges calibrated on the first class alone would clip the others.
+/// </summary>
 internal static class CalibrationRows
 {
+    // Rows per ONNX Runtime run while calibrating: every activation of the batch is held at once.
+    private const int BatchSize = 32;
+
     /// <exception cref="ArgumentException">The column is missing or of the wrong type, or the data has too few rows.</exception>
     /// <exception cref="InvalidDataException">An image could not be read (the message names the row).</exception>
-    public static List<CalibrationBatch> Read(IDataView data, string imageColumnName, CnnPreprocessing preprocessing, int batchSize, CnnQuantizationOptions options)
+    public static List<CalibrationBatch> Read(IDataView data, string imageColumnName, CnnPreprocessing preprocessing, CnnQuantizationOptions options)
     {
         var column = InputColumns.CheckImage(data.Schema, imageColumnName, preprocessing);
+        var total = data.GetRowCount() ?? CountRows(data);
+        if (total < CnnQuantizationOptions.MinimumCalibrationRows)
+            throw new ArgumentException(
+                $"Calibration needs at least {CnnQuantizationOptions.MinimumCalibrationRows} rows of column '{imageColumnName}'; the data has {total}. " +
+                "Pass a few hundred rows like those the model will score.", nameof(data));
+        // Rows k * total / count for k = 0 .. count - 1: evenly spaced, from all parts of the data.
+        var count = Math.Min(total, options.MaxCalibrationRows);
+        long taken = 0;
         using var cursor = data.GetRowCursor([column]);
         var reader = new PixelReader(cursor, column, preprocessing);
-        var buffer = PixelBuffer.Allocate(preprocessing, batchSize);
+        var buffer = PixelBuffer.Allocate(preprocessing, BatchSize);
         var batches = new List<CalibrationBatch>();
-        var rows = 0;
         float[] scratch = [];
 
         void Flush()
@@ -26,8 +39,11 @@ internal static class CalibrationRows
         }
 
         buffer.Count = 0;
-        while (rows < options.MaxCalibrationRows && cursor.MoveNext())
+        while (taken < count && cursor.MoveNext())
         {
+            if (cursor.Position != taken * total / count)
+                continue;
+            taken++;
             try
             {
                 buffer.Read(reader, cursor.Position, buffer.Count);
@@ -36,16 +52,20 @@ internal static class CalibrationRows
             {
                 throw new InvalidDataException($"Calibration: {e.Message.TrimEnd('.')}{RowDescription.Of(data, cursor.Position)}. Calibrate on readable rows.", e);
             }
-            buffer.Count++;
-            rows++;
-            if (buffer.Count == batchSize)
+            if (++buffer.Count == BatchSize)
                 Flush();
         }
         Flush();
-        if (rows < CnnQuantizationOptions.MinimumCalibrationRows)
-            throw new ArgumentException(
-                $"Calibration needs at least {CnnQuantizationOptions.MinimumCalibrationRows} rows of column '{imageColumnName}'; the data has {rows}. " +
-                "Pass a few hundred rows like those the model will score.", nameof(data));
         return batches;
+    }
+
+    // Moving a cursor that reads no column loads no image.
+    private static long CountRows(IDataView data)
+    {
+        using var cursor = data.GetRowCursor([]);
+        long rows = 0;
+        while (cursor.MoveNext())
+            rows++;
+        return rows;
     }
 }

@@ -25,7 +25,7 @@ public sealed record CnnQuantizationOptions
     /// <summary>For <see cref="CnnCalibrationMethod.Percentile"/>: the share of values kept inside the range, in percent (default 99.999, above 50).</summary>
     public double Percentile { get; init; } = 99.999;
 
-    /// <summary>At most this many rows of the calibration data are read, from the start (default 256).</summary>
+    /// <summary>At most this many rows of the calibration data are read, evenly spaced over it (default 256).</summary>
     public int MaxCalibrationRows { get; init; } = 256;
 
     internal void Validate()

@@ -12,15 +12,15 @@ namespace MLNetCnn.Quantization;
 /// </summary>
 internal static class OnnxQuantizer
 {
-    /// <summary>The int8 graph of a transformer's network, calibrated on rows read as the transformer reads them.</summary>
-    public static byte[] QuantizeNetwork(CnnBatchedTransformer transformer, CnnModel model, NetworkOutput output, bool testTimeFlip, IDataView calibrationData,
-        CnnQuantizationOptions? options)
+    /// <summary>The int8 graph of a network, calibrated on rows of <paramref name="calibrationData"/> read as its transformer reads them.</summary>
+    public static byte[] QuantizeNetwork(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, NetworkOutput output, bool testTimeFlip,
+        IDataView calibrationData, CnnQuantizationOptions? options)
     {
         ArgumentNullException.ThrowIfNull(calibrationData);
         options ??= new CnnQuantizationOptions();
         options.Validate();
-        var batches = CalibrationRows.Read(calibrationData, transformer.ImageColumnName, transformer.Preprocessing, transformer.BatchSize, options);
-        return Quantize(FloatGraph(model, transformer.Preprocessing, output, testTimeFlip), batches, options);
+        var batches = CalibrationRows.Read(calibrationData, imageColumnName, preprocessing, options);
+        return Quantize(FloatGraph(model, preprocessing, output, testTimeFlip), batches, options);
     }
 
     /// <summary>The float graph a runner scores with, which is quantized: a batch of raw pixels in, probabilities or features out.</summary>

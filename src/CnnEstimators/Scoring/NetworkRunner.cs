@@ -34,14 +34,16 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
     /// <param name="output">Probabilities or features.</param>
     /// <param name="engine">What runs it.</param>
     /// <param name="testTimeFlip">Average the probabilities of each image and its mirror image.</param>
-    /// <param name="quantizedGraph">The network's int8 graph, which only ONNX Runtime runs; null for the float network.</param>
+    /// <param name="quantizedGraph">The network's int8 graph, which only ONNX Runtime runs; null for the float network. <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> needs it.</param>
     public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine, bool testTimeFlip = false,
         byte[]? quantizedGraph = null)
     {
         if (quantizedGraph is not null)
             return engine != CnnInferenceEngine.TorchSharp
                 ? new OnnxRuntimeRunner(model, preprocessing, output, testTimeFlip, quantizedGraph)
-                : throw new NotSupportedException("An int8 model runs in ONNX Runtime only; use CnnInferenceEngine.Auto or OnnxRuntime, or score the float model with TorchSharp.");
+                : throw new NotSupportedException("An int8 model runs in ONNX Runtime only; use CnnInferenceEngine.Auto or OnnxRuntimeInt8, or score the float model with TorchSharp.");
+        if (engine == CnnInferenceEngine.OnnxRuntimeInt8)
+            throw new InvalidOperationException("The int8 engine needs the calibrated graph; the estimator quantizes before it creates the runner.");
         if (engine == CnnInferenceEngine.OnnxRuntime && !model.CanExportOnnx)
             throw new NotSupportedException(
                 $"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so ONNX Runtime cannot run it; use CnnInferenceEngine.Auto or TorchSharp.");

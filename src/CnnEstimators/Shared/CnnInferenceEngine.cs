@@ -14,4 +14,13 @@ public enum CnnInferenceEngine
 
     /// <summary>ONNX Runtime on CPU over the network exported to ONNX, whatever device the model is on.</summary>
     OnnxRuntime,
+
+    /// <summary>
+    /// ONNX Runtime on CPU over an int8 version of the network (post-training static quantization with the default
+    /// <see cref="CnnQuantizationOptions"/>), calibrated when the estimator is fitted, on at most 256 rows spread over the data it is
+    /// fitted on: the training data for the trainer, the fitted data for the featurizer. About 3x faster than <see cref="OnnxRuntime"/> on
+    /// CPUs with int8 dot-product instructions (AVX-512 VNNI, AVX-VNNI); its top class agreed with the float network's on 99% or more of the images we measured (README). For other calibration data or
+    /// options, fit with <see cref="OnnxRuntime"/> and call <see cref="CnnClassifierTransformer.Quantize"/>.
+    /// </summary>
+    OnnxRuntimeInt8,
 }

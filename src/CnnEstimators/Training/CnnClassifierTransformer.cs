@@ -67,10 +67,11 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     internal NetworkRunner Runner { get; }
 
+    /// <summary>The graph this classifier scores with in ONNX Runtime, float or int8: a batch of raw pixels in, probabilities out.</summary>
+    internal byte[] ScoringGraph() => QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip);
+
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
-        => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(
-                QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip),
-                NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index),
+        => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(ScoringGraph(), NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index),
             Preprocessing, ImageColumnName, Outputs, onnxPath);
 
     /// <summary>
@@ -91,8 +92,8 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     {
         if (IsQuantized)
             throw new InvalidOperationException("This classifier is quantized already; quantize the float classifier it came from.");
-        var graph = OnnxQuantizer.QuantizeNetwork(this, Model, NetworkOutput.Probabilities, TestTimeFlip, calibrationData, options);
-        return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntime, ownsModel: false);
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, ImageColumnName, NetworkOutput.Probabilities, TestTimeFlip, calibrationData, options);
+        return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntimeInt8, ownsModel: false);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
+using MLNetCnn.Quantization;
 using MLNetCnn.Scoring;
 using MLNetCnn.Training;
 using MLNetCnn.Zoo;
@@ -60,8 +61,18 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel, ClassWeights(run, channel));
         session.Run(run.Train, run.Validation, run.Seed, resumed);
         var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
+        var quantized = options.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
-            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTimeFlip), options.InferenceEngine);
+            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTimeFlip, quantized), options.InferenceEngine);
+    }
+
+    // The int8 engine: the trained network calibrated on rows spread over the training data.
+    private byte[] Quantize(PreparedRun run, IDataView trainData, IChannel channel)
+    {
+        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, Options.ImageColumnName, NetworkOutput.Probabilities, Options.TestTimeFlip,
+            trainData, options: null);
+        channel.Info(MessageSensitivity.None, $"Quantized to int8, calibrated on up to {new CnnQuantizationOptions().MaxCalibrationRows} training rows.");
+        return graph;
     }
 
     /// <summary>The learning-rate range test on <paramref name="data"/>: see <see cref="CnnOperationsCatalog.FindLearningRate"/>.</summary>

@@ -219,7 +219,10 @@ public sealed class CnnTrainerOptions
     /// <summary>Rows per batch when the trained transformer scores.</summary>
     public int ScoringBatchSize { get; set; } = 64;
 
-    /// <summary>What runs the trained network when the transformer scores: by default ONNX Runtime on CPU, TorchSharp on CUDA.</summary>
+    /// <summary>
+    /// What runs the trained network when the transformer scores: by default ONNX Runtime on CPU, TorchSharp on CUDA.
+    /// <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> quantizes the trained network, calibrated on up to 256 rows spread over the training data.
+    /// </summary>
     public CnnInferenceEngine InferenceEngine { get; set; } = CnnInferenceEngine.Auto;
 
     /// <summary>Checks every option, reporting all problems in one exception.</summary>

@@ -131,6 +131,32 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
     }
 
     [Fact]
+    public void Int8Ensemble_QuantizesEveryMember_AgreesWithTheFloatEnsemble_AndSavesAsOneGraph()
+    {
+        using var ensemble = f.Ml.Transforms.CnnEnsemble(f.Trained).Fit(f.Test);
+        using var int8 = ensemble.Quantize(f.Train);
+
+        int8.IsQuantized.Should().BeTrue();
+        ensemble.IsQuantized.Should().BeFalse();
+        int8.Members.Should().OnlyContain(m => m.IsQuantized);
+        var floats = ScoresOf(ensemble);
+        var ints = ScoresOf(int8);
+        floats.Zip(ints).Count(p => ArgMax(p.First.Score) == ArgMax(p.Second.Score)).Should().BeGreaterThanOrEqualTo(76, "95% of 80 rows");
+        floats.Zip(ints).Should().Contain(p => !p.First.Score.SequenceEqual(p.Second.Score), "int8 arithmetic rounds");
+        FluentActions.Invoking(() => int8.Quantize(f.Train)).Should().Throw<InvalidOperationException>().WithMessage("*Member(s) 0, 1, 2*quantized already*");
+
+        using var folder = new TempFolder();
+        f.Ml.Model.Save(int8, f.Test.Schema, folder.File("int8-ensemble.zip"));
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(folder.File("int8-ensemble.zip"), out _);
+        var again = f.Keys.Transform(Pipelines.ImagesView(f.Ml, Shapes.Generate(80, seed: 72)));
+        var fromZip = f.Ml.Data.CreateEnumerable<Scores>(loaded.Transform(again), false).ToList();
+        for (var i = 0; i < ints.Count; i++)
+            fromZip[i].Score.Should().Equal(ints[i].Score, (a, b) => Math.Abs(a - b) < 1e-4);
+    }
+
+    private static int ArgMax(float[] scores) => Array.IndexOf(scores, scores.Max());
+
+    [Fact]
     public void Ensemble_MembersWithOtherLabelValuesOrSizes_AreRefusedWithEveryProblem()
     {
         var ml = f.Ml;

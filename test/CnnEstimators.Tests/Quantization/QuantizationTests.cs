@@ -2,6 +2,7 @@ using FluentAssertions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using MLNetCnn.Persistence;
 using MLNetCnn.Tests.Support;
 using MLNetCnn.Zoo;
 
@@ -161,6 +162,55 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
         var fromZip = ml.Data.CreateEnumerable<Featured>(loaded.Transform(Pipelines.ImagesView(ml, heldOut)), reuseRowObject: false).ToList();
         fromZip.Zip(ints).Should().OnlyContain(p => p.First.Features.Zip(p.Second.Features).All(v => Math.Abs(v.First - v.Second) < 1e-4f));
 
+    }
+
+    [Fact]
+    public void Int8Engine_CalibratesWhenTheTrainerOrTheFeaturizerIsFitted()
+    {
+        var ml = trained.Ml;
+        var examples = Shapes.Generate(96, seed: 46);
+        var options = Pipelines.FastOptions(epochs: 1);
+        options.InferenceEngine = CnnInferenceEngine.OnnxRuntimeInt8;
+        var train = Pipelines.ImagesView(ml, examples);
+        using var int8 = ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
+        using var asFloat = new CnnClassifierTransformer(new ClassifierCheckpoint.Contents(int8.Model, int8.Preprocessing, int8.ImageColumnName, int8.Outputs,
+            64, false, []), CnnInferenceEngine.OnnxRuntime, ownsModel: false);
+        using var byHand = asFloat.Quantize(Pipelines.ImagesView(ml, examples));
+
+        int8.IsQuantized.Should().BeTrue();
+        int8.InferenceEngine.Should().Be(CnnInferenceEngine.OnnxRuntimeInt8);
+        int8.QuantizedGraph.Should().Equal(byHand.QuantizedGraph, "the trainer calibrates on its training rows with the default options");
+
+        using var featurizer = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Image", trained.Float, engine: CnnInferenceEngine.OnnxRuntimeInt8)
+            .Fit(trained.Calibration);
+        using var floatFeaturizer = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Image", trained.Float).Fit(trained.Calibration);
+        using var featurizerByHand = floatFeaturizer.Quantize(trained.Calibration);
+        featurizer.IsQuantized.Should().BeTrue();
+        var features = ml.Data.CreateEnumerable<Featured>(featurizer.Transform(trained.HeldOut), reuseRowObject: false).ToList();
+        var expected = ml.Data.CreateEnumerable<Featured>(featurizerByHand.Transform(trained.HeldOut), reuseRowObject: false).ToList();
+        features.Zip(expected).Should().OnlyContain(p => p.First.Features.SequenceEqual(p.Second.Features));
+
+        FluentActions.Invoking(() => ml.Transforms.CnnFeaturize("Features", "Image", trained.Float, layerName: "layer3", engine: CnnInferenceEngine.OnnxRuntimeInt8))
+            .Should().Throw<ArgumentException>().WithMessage("*'layer3'*pre-logits features only*");
+        using var folder = new TempFolder();
+        trained.Float.SaveCheckpoint(folder.File("float.mlnetcnn"));
+        FluentActions.Invoking(() => ml.Cnn().LoadClassifier(folder.File("float.mlnetcnn"), engine: CnnInferenceEngine.OnnxRuntimeInt8))
+            .Should().Throw<ArgumentException>().WithMessage("*float classifier*Quantize(calibrationData)*");
+    }
+
+    [Fact]
+    public void Calibration_ReadsRowsSpreadEvenlyOverTheData_NotTheFirstOnes()
+    {
+        // Sorted by class, as image folders list them: the first 16 rows hold one class only.
+        var sorted = Shapes.Generate(64, seed: 47).OrderBy(e => e.Label, StringComparer.Ordinal).ToList();
+        var options = new CnnQuantizationOptions { MaxCalibrationRows = 16 };
+
+        using var spread = trained.Float.Quantize(Pipelines.ImagesView(trained.Ml, sorted), options);
+        using var everyFourth = trained.Float.Quantize(Pipelines.ImagesView(trained.Ml, sorted.Where((_, i) => i % 4 == 0)), options);
+        using var firstRows = trained.Float.Quantize(Pipelines.ImagesView(trained.Ml, sorted.Take(16)), options);
+
+        spread.QuantizedGraph.Should().Equal(everyFourth.QuantizedGraph, "16 of 64 rows are rows 0, 4, 8, ...");
+        spread.QuantizedGraph.Should().NotEqual(firstRows.QuantizedGraph);
     }
 
     private sealed class Featured

@@ -1,7 +1,11 @@
 """PyTorch peer of bench/Quantization: torchvision's resnet18 pre-logits features at 3x224x224, batch 32, in fp32 eager and
-as PyTorch's own int8 (FX graph-mode post-training static quantization, the oneDNN backend (Debian's build has no x86 engine)'s default qconfig, calibrated on the
-same number of rows). Tensors already in memory: no decoding or resizing. Prints one JSON line of images/s."""
-import argparse, json, time, torch
+as PyTorch's own int8 (FX graph-mode post-training static quantization, the oneDNN backend (Debian's build has no x86 engine)'s
+default qconfig, calibrated on the same number of rows). Two inputs: tensors already in memory (no decoding or resizing), and,
+with --files DIR, the benchmark's JPEG/PNG files decoded by PIL, resized to 224x224 (bilinear) and normalised per batch, as our
+featurizer reads them. Prints one JSON line of images/s."""
+import argparse, json, os, time, torch
+import torchvision.transforms.functional as TF
+from PIL import Image
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx
 from models import create
@@ -9,21 +13,36 @@ from models import create
 p = argparse.ArgumentParser()
 p.add_argument("--rows", type=int, default=64); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--calibration", type=int, default=64)
+p.add_argument("--files", default=None, help="a folder of images to read, decode and resize in the timed loop")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
 model = create("resnet18", 1000, 3).eval()
 model.fc = torch.nn.Identity()
 images = torch.rand(a.rows, 3, 224, 224) * 4 - 2
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
-def throughput(m, batch=32):
+def in_memory(batch=32):
+    for first in range(0, a.rows, batch):
+        yield images[first:first + batch]
+
+
+def from_files(batch=32):
+    paths = sorted(os.path.join(a.files, name) for name in os.listdir(a.files))
+    for first in range(0, len(paths), batch):
+        pixels = [TF.pil_to_tensor(Image.open(path).convert("RGB").resize((224, 224), Image.BILINEAR)) for path in paths[first:first + batch]]
+        yield TF.normalize(torch.stack(pixels).float().div_(255), MEAN, STD)
+
+
+def throughput(m, batches):
     with torch.inference_mode():
-        m(images[:batch])  # warm-up
-        start = time.perf_counter()
-        for first in range(0, a.rows, batch):
-            m(images[first:first + batch])
-        return a.rows / (time.perf_counter() - start)
+        m(images[:32])  # warm-up
+        start, count = time.perf_counter(), 0
+        for batch in batches():
+            m(batch)
+            count += len(batch)
+        return count / (time.perf_counter() - start)
 
 
 torch.backends.quantized.engine = "onednn"
@@ -32,5 +51,7 @@ with torch.inference_mode():
     for first in range(0, a.calibration, 32):
         prepared(images[first:first + 32])
 quantized = convert_fx(prepared)
-result = {"fp32_b32": throughput(model), "int8_b32": throughput(quantized)}
+result = {"fp32_b32": throughput(model, in_memory), "int8_b32": throughput(quantized, in_memory)}
+if a.files:
+    result.update({"fp32_b32_files": throughput(model, from_files), "int8_b32_files": throughput(quantized, from_files)})
 print(json.dumps({k: round(v, 1) for k, v in result.items()}))

@@ -8,7 +8,10 @@ namespace MLNetCnn.Training;
 /// </summary>
 internal sealed class BatchAugmentation(CnnTrainerOptions options)
 {
-    public bool IsActive => options.RandomCropPadding > 0 || options.HorizontalFlip || options.RandomResizedCrop || Jitters || options.RandomErasingProbability > 0;
+    public bool IsActive => options.RandomCropPadding > 0 || options.HorizontalFlip || options.RandomResizedCrop || Warps || options.TrivialAugment || Jitters ||
+        options.RandomErasingProbability > 0;
+
+    private bool Warps => options.RandomAffine.Degrees > 0 || options.RandomAffine.Translate > 0 || options.RandomAffine.Scale > 0;
 
     private bool Jitters => options.ColorJitter.Brightness > 0 || options.ColorJitter.Contrast > 0 || options.ColorJitter.Saturation > 0;
 
@@ -20,6 +23,10 @@ internal sealed class BatchAugmentation(CnnTrainerOptions options)
             batch = PaddedCrops(batch, options.RandomCropPadding, generator);
         if (options.HorizontalFlip)
             batch = Flips(batch, generator);
+        if (Warps)
+            batch = RandomAffine(batch, options.RandomAffine, generator);
+        if (options.TrivialAugment)
+            batch = TrivialAugment.Apply(batch, generator);
         if (Jitters)
             batch = Jitter(batch, options.ColorJitter, generator);
         if (options.RandomErasingProbability > 0)
@@ -47,6 +54,20 @@ internal sealed class BatchAugmentation(CnnTrainerOptions options)
             x = ((x - grey) * saturation + grey).clamp(0, 1);
         }
         return x;
+    }
+
+    /// <summary>
+    /// Random affine transform per image (torchvision's RandomAffine): rotation by an angle from [-degrees, degrees], a shift by up to
+    /// <c>translate</c> of the width and of the height, a zoom from [1 - scale, 1 + scale]; uncovered pixels are black.
+    /// </summary>
+    internal static Tensor RandomAffine(Tensor batch, (double Degrees, double Translate, double Scale) strength, Generator generator)
+    {
+        var (n, h, w) = ((int)batch.shape[0], batch.shape[2], batch.shape[3]);
+        var draws = rand([n, 4], dtype: ScalarType.Float64, generator: generator).data<double>().ToArray();
+        double[] Uniform(int column, double half) => Enumerable.Range(0, n).Select(i => (draws[4 * i + column] * 2 - 1) * half).ToArray();
+        var zero = new double[n];
+        return AffineWarp.Apply(batch, Uniform(0, strength.Degrees), Uniform(1, strength.Translate * w), Uniform(2, strength.Translate * h),
+            Uniform(3, strength.Scale).Select(s => 1 + s).ToArray(), zero, zero);
     }
 
     // ITU-R 601 luma of colour images; a grey image is its own.

@@ -63,6 +63,18 @@ public sealed class CnnTrainerOptions
     /// <summary>Colour jitter: each image's brightness, contrast and saturation scaled by a factor drawn from [1 - s, 1 + s] (0: off).</summary>
     public (double Brightness, double Contrast, double Saturation) ColorJitter { get; set; }
 
+    /// <summary>
+    /// Random affine transform per image, as torchvision's RandomAffine: rotation by up to ±<c>Degrees</c>, a shift by up to ±<c>Translate</c>
+    /// of the width and height, a zoom from [1 - <c>Scale</c>, 1 + <c>Scale</c>]; uncovered pixels are black (all 0: off).
+    /// </summary>
+    public (double Degrees, double Translate, double Scale) RandomAffine { get; set; }
+
+    /// <summary>
+    /// TrivialAugmentWide, as torchvision defines it: one of 14 operations per image (shears, shifts, rotation, brightness, colour, contrast,
+    /// sharpness, posterize, solarize, autocontrast, equalize, identity) at one of 31 strengths, both drawn at random. No settings to tune.
+    /// </summary>
+    public bool TrivialAugment { get; set; }
+
     /// <summary>Probability of erasing a random box (2%-33% of the image, aspect 0.3-3.3) to the image's mean colour, as torchvision's RandomErasing.</summary>
     public double RandomErasingProbability { get; set; }
 
@@ -263,6 +275,8 @@ public sealed class CnnTrainerOptions
             $"ColorJitter strengths must be 0 or more; got {ColorJitter}.");
         Check(ColorJitter.Brightness <= 1 && ColorJitter.Contrast <= 1 && ColorJitter.Saturation <= 1,
             $"ColorJitter strengths must be at most 1 (a factor below 0 would invert the image); got {ColorJitter}.");
+        Check(RandomAffine.Degrees is >= 0 and <= 180 && RandomAffine.Translate is >= 0 and <= 1 && RandomAffine.Scale is >= 0 and < 1,
+            $"RandomAffine needs Degrees in [0, 180], Translate in [0, 1] (a share of the size) and Scale in [0, 1); got {RandomAffine}.");
         Check(RandomErasingProbability is >= 0 and <= 1, $"RandomErasingProbability must be in [0, 1]; got {RandomErasingProbability}.");
         Check(MixUpAlpha >= 0 && double.IsFinite(MixUpAlpha), $"MixUpAlpha must be 0 or more; got {MixUpAlpha}.");
         Check(CutMixAlpha >= 0 && double.IsFinite(CutMixAlpha), $"CutMixAlpha must be 0 or more; got {CutMixAlpha}.");

@@ -135,6 +135,7 @@ public class TrainingRecipeTests
             var view = Pipelines.ImagesView(ml, Shapes.Generate(64, seed: 23));
             var options = Pipelines.FastOptions(epochs: 1, seed: 6);
             (options.ColorJitter, options.RandomErasingProbability, options.MixUpAlpha, options.CutMixAlpha) = ((0.3, 0.3, 0.3), 0.5, 0.2, 1.0);
+            (options.RandomAffine, options.TrivialAugment) = ((15, 0.1, 0.1), true);
             (options.LabelSmoothing, options.BalanceClasses, options.GradientClipNorm) = (0.1, true, 5.0);
             using var trained = ((IEnumerable<ITransformer>)Pipelines.Classifier(ml, options).Fit(view)).OfType<CnnClassifierTransformer>().Single();
             return trained.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
@@ -150,11 +151,12 @@ public class TrainingRecipeTests
     {
         var options = new CnnTrainerOptions
         {
-            ColorJitter = (-0.1, 0, 2), RandomErasingProbability = 1.5, MixUpAlpha = 0.2, MixProbability = -1, BatchSize = 1,
+            ColorJitter = (-0.1, 0, 2), RandomAffine = (200, 0, 1), RandomErasingProbability = 1.5, MixUpAlpha = 0.2, MixProbability = -1, BatchSize = 1,
             ClassWeights = [1, 0], GradientClipNorm = 0,
         };
         FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>().WithMessage(
-            "*ColorJitter strengths must be 0 or more*ColorJitter strengths must be at most 1*RandomErasingProbability must be in [0, 1]*" +
+            "*ColorJitter strengths must be 0 or more*ColorJitter strengths must be at most 1*RandomAffine needs Degrees in [0, 180]*got (200, 0, 1)*" +
+            "RandomErasingProbability must be in [0, 1]*" +
             "MixProbability must be in [0, 1]*BatchSize must be at least 2*ClassWeights must all be positive*GradientClipNorm must be greater than 0*");
 
         var ml = new MLContext(seed: 1);

@@ -192,11 +192,17 @@ public sealed class CnnTrainerOptions
     /// <summary>Fraction of the training rows held out for validation when <see cref="ValidationData"/> is not given. Range: [0, 1).</summary>
     public double ValidationFraction { get; set; }
 
-    /// <summary>Stop when validation accuracy has not improved for this many epochs; null trains all epochs.</summary>
+    /// <summary>Stop when the validation <see cref="SelectionMetric"/> has not improved for this many epochs; null trains all epochs.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
-    /// <summary>With validation, end with the weights of the epoch of best validation accuracy.</summary>
+    /// <summary>With validation, end with the weights of the epoch of the best validation <see cref="SelectionMetric"/>.</summary>
     public bool KeepBestWeights { get; set; } = true;
+
+    /// <summary>
+    /// What "best" and "improved" mean for <see cref="KeepBestWeights"/>, <see cref="EarlyStoppingPatience"/> and the plateau schedule:
+    /// validation accuracy (default), macro accuracy (for unbalanced classes) or log-loss.
+    /// </summary>
+    public CnnSelectionMetric SelectionMetric { get; set; } = CnnSelectionMetric.Accuracy;
 
     /// <summary>Reports each batch and epoch.</summary>
     public IProgress<CnnTrainingProgress>? Progress { get; set; }
@@ -257,6 +263,7 @@ public sealed class CnnTrainerOptions
         Check(RandomCropPadding >= 0, $"RandomCropPadding must be 0 or more; got {RandomCropPadding}.");
         Check(ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1); got {ValidationFraction}.");
         Check(ValidationData is null || ValidationFraction == 0, "Set ValidationData or ValidationFraction, not both.");
+        Check(Enum.IsDefined(SelectionMetric), $"SelectionMetric must be Accuracy, MacroAccuracy or LogLoss; got {SelectionMetric}.");
         Check(EarlyStoppingPatience is null or >= 1, $"EarlyStoppingPatience must be at least 1; got {EarlyStoppingPatience}.");
         Check(Schedule != CnnLearningRateSchedule.ReduceOnPlateau || ValidationData is not null || ValidationFraction > 0,
             "Schedule ReduceOnPlateau needs validation: set ValidationData or ValidationFraction.");

@@ -39,14 +39,14 @@ internal sealed class LearningRatePlan(CnnTrainerOptions options, int stepsPerEp
         return span <= 0 ? 1 : Math.Clamp((progress - options.WarmupEpochs) / span, 0, 1);
     }
 
-    /// <summary>Feeds an epoch's validation accuracy to the plateau rule; true when it reduced the rate.</summary>
-    public bool ObserveValidation(double accuracy)
+    /// <summary>Feeds an epoch's validation score (higher is better: accuracy, or the negated log-loss) to the plateau rule; true when it reduced the rate.</summary>
+    public bool ObserveValidation(double score)
     {
         if (options.Schedule != CnnLearningRateSchedule.ReduceOnPlateau)
             return false;
-        if (accuracy > PlateauBest + MinImprovement)
+        if (score > PlateauBest + MinImprovement)
         {
-            PlateauBest = accuracy;
+            PlateauBest = score;
             PlateauWait = 0;
             return false;
         }

@@ -17,10 +17,13 @@ internal sealed class TrainingCheckpoint
 {
     private const string StateEntry = "state.json";
 
-    // Best accuracy starts at -infinity before any validation.
+    // The best score starts at -infinity before any validation.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    /// <summary>The JSON part: counters and history.</summary>
+    /// <summary>
+    /// The JSON part: counters and history. <c>BestValidationAccuracy</c> holds the best score of the run's <see cref="CnnTrainerOptions.SelectionMetric"/>
+    /// (log-loss negated); the name predates that choice and stays, so earlier checkpoints resume.
+    /// </summary>
     public sealed record State(
         string Architecture, int NumClasses, int InChannels, int EpochsDone, double PlateauScale, double PlateauBest, int PlateauWait,
         double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History, long EmaUpdates = 0);

@@ -58,7 +58,7 @@ internal sealed class TrainingSession
         var plan = new LearningRatePlan(options, stepsPerEpoch);
         using var optimizer = fineTuning.CreateOptimizer(model);
         using var generator = new Generator((ulong)seed);
-        var state = (EpochsDone: 0, BestAccuracy: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
+        var state = (EpochsDone: 0, BestScore: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
         Dictionary<string, Tensor>? best = null;
 
         if (resumed is not null)
@@ -87,11 +87,11 @@ internal sealed class TrainingSession
             average.Apply();
             Info($"The model holds the moving average of its weights (decay {options.EmaDecay}, {average.Updates} updates).");
         }
-        KeepBest(state.BestEpoch, state.BestAccuracy, best);
+        KeepBest(state.BestEpoch, state.BestScore, best);
     }
 
     private void TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch, LearningRatePlan plan, OptimizerHelper optimizer,
-        Generator generator, int stepsPerEpoch, WeightAverage? average, ref (int EpochsDone, double BestAccuracy, int SinceBest, int BestEpoch) state,
+        Generator generator, int stepsPerEpoch, WeightAverage? average, ref (int EpochsDone, double BestScore, int SinceBest, int BestEpoch) state,
         ref Dictionary<string, Tensor>? best)
     {
         for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
@@ -101,12 +101,13 @@ internal sealed class TrainingSession
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
             var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
-            (double Loss, double Accuracy)? validated = validation is null ? null : EvaluateWeightsInUse(validation, average);
-            var reduced = validated is { } v && plan.ObserveValidation(v.Accuracy);
+            Validation? validated = validation is null ? null : EvaluateWeightsInUse(validation, average);
+            var score = validated?.Score(options.SelectionMetric);
+            var reduced = score is double s && plan.ObserveValidation(s);
 
-            if (validated is { } val && val.Accuracy > state.BestAccuracy)
+            if (score > state.BestScore)
             {
-                state = (state.EpochsDone, val.Accuracy, 0, epoch + 1);
+                state = (state.EpochsDone, score.Value, 0, epoch + 1);
                 if (options.KeepBestWeights)
                     best = CopyOf(average?.Average ?? model.state_dict(), best);
             }
@@ -118,11 +119,12 @@ internal sealed class TrainingSession
             // cannot see, so it would collect them late; once per epoch keeps resident memory flat.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond);
+            var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond,
+                validated?.MacroAccuracy);
             History.Add(metrics);
             if (options.CheckpointPath is string checkpoint)
                 TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
-                    state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestAccuracy, state.SinceBest, state.BestEpoch, History,
+                    state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestScore, state.SinceBest, state.BestEpoch, History,
                     average?.Updates ?? 0), model, optimizer, generator, best, average?.Average);
             var message = $"epoch {epoch + 1}/{options.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
                           (validated is { } m ? $", validation loss {m.Loss:F4}, validation accuracy {m.Accuracy:P2}" : "") +
@@ -133,7 +135,7 @@ internal sealed class TrainingSession
 
             if (options.EarlyStoppingPatience is int patience && state.SinceBest >= patience)
             {
-                Info($"Early stopping after epoch {epoch + 1}: no validation improvement for {patience} epochs.");
+                Info($"Early stopping after epoch {epoch + 1}: no validation {Describe(options.SelectionMetric)} improvement for {patience} epochs.");
                 break;
             }
         }
@@ -220,7 +222,7 @@ internal sealed class TrainingSession
         return (finite[steepest].Rate, finite[lowest].Rate);
     }
 
-    private void KeepBest(int bestEpoch, double bestAccuracy, Dictionary<string, Tensor>? best)
+    private void KeepBest(int bestEpoch, double bestScore, Dictionary<string, Tensor>? best)
     {
         if (best is not null && options.KeepBestWeights)
         {
@@ -228,7 +230,8 @@ internal sealed class TrainingSession
             var current = model.state_dict();
             foreach (var (key, value) in best)
                 current[key].copy_(value);
-            Info($"Kept the weights of epoch {bestEpoch} (validation accuracy {bestAccuracy:P2}).");
+            Info($"Kept the weights of epoch {bestEpoch} (validation {Describe(options.SelectionMetric)} " +
+                 (options.SelectionMetric == CnnSelectionMetric.LogLoss ? $"{-bestScore:F4})." : $"{bestScore:P2})."));
         }
         if (best is not null)
             foreach (var value in best.Values)
@@ -236,7 +239,7 @@ internal sealed class TrainingSession
     }
 
     // Validation sees the weights the run will hand over: the moving average when there is one.
-    private (double Loss, double Accuracy) EvaluateWeightsInUse(IBatchSource validation, WeightAverage? average)
+    private Validation EvaluateWeightsInUse(IBatchSource validation, WeightAverage? average)
     {
         if (average is null)
             return Evaluate(validation);
@@ -285,12 +288,15 @@ internal sealed class TrainingSession
         return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Mean cross-entropy and accuracy in eval mode.</summary>
-    public (double Loss, double Accuracy) Evaluate(IBatchSource data)
+    /// <summary>Mean cross-entropy, accuracy and macro accuracy in eval mode.</summary>
+    public Validation Evaluate(IBatchSource data)
     {
         model.eval();
         double lossSum = 0;
         long correct = 0, seen = 0;
+        var classes = model.NumClasses;
+        var perClassRows = new long[classes];
+        var perClassCorrect = new long[classes];
         using var noGrad = no_grad();
         foreach (var batch in data.Batches(options.ScoringBatchSize, generator: null))
         {
@@ -301,12 +307,43 @@ internal sealed class TrainingSession
                 var y = batch.Labels.to(device);
                 var logits = model.call(Prepare(batch.Images, generator: null, augment: false));
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(y).sum().item<long>();
+                var right = logits.argmax(1).eq(y);
+                correct += right.sum().item<long>();
                 seen += y.shape[0];
+                Accumulate(perClassRows, y.bincount(null, classes));
+                Accumulate(perClassCorrect, y.masked_select(right).bincount(null, classes));
             }
         }
-        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1));
+        // Classes without validation rows are left out of the mean, as ML.NET's evaluator does.
+        var recalls = perClassRows.Select((rows, c) => (rows, c)).Where(x => x.rows > 0).Select(x => (double)perClassCorrect[x.c] / x.rows).ToList();
+        return new Validation(lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), recalls.Count > 0 ? recalls.Average() : 0);
+
+        static void Accumulate(long[] totals, Tensor counts)
+        {
+            var values = counts.cpu().data<long>().ToArray();
+            for (var c = 0; c < totals.Length; c++)
+                totals[c] += values[c];
+        }
     }
+
+    /// <summary>One validation pass: mean cross-entropy (log-loss), accuracy and macro accuracy.</summary>
+    internal sealed record Validation(double Loss, double Accuracy, double MacroAccuracy)
+    {
+        /// <summary>The measure to maximise: accuracy, macro accuracy, or the negated log-loss.</summary>
+        public double Score(CnnSelectionMetric metric) => metric switch
+        {
+            CnnSelectionMetric.MacroAccuracy => MacroAccuracy,
+            CnnSelectionMetric.LogLoss => -Loss,
+            _ => Accuracy,
+        };
+    }
+
+    private static string Describe(CnnSelectionMetric metric) => metric switch
+    {
+        CnnSelectionMetric.MacroAccuracy => "macro accuracy",
+        CnnSelectionMetric.LogLoss => "log-loss",
+        _ => "accuracy",
+    };
 
     // Hard labels: cross-entropy with the class weights and label smoothing. Soft targets (MixUp, CutMix, smoothing already in
     // them): -sum_c w_c t_c log p_c, averaged over the batch, as PyTorch's cross-entropy with probability targets.

@@ -44,17 +44,18 @@ public sealed record ShapeExample(string Label, byte[] Rgba)
 
 /// <summary>
 /// Coloured shapes on noisy backgrounds, at random places and sizes: a red square, a green disc, a blue
-/// horizontal bar and a yellow cross. A small CNN learns them in seconds at 32x32.
+/// horizontal bar and a yellow cross. A small CNN learns them in seconds at 32x32. With random colours, each shape gets a
+/// colour of its own, so only the shape tells the classes apart.
 /// </summary>
 public static class Shapes
 {
     public const int Size = 32;
     public static readonly string[] Classes = ["square", "disc", "bar", "cross"];
 
-    public static List<ShapeExample> Generate(int count, int seed, int classes = 4)
+    public static List<ShapeExample> Generate(int count, int seed, int classes = 4, bool randomColours = false)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(i => new ShapeExample(Classes[i % classes], Draw(i % classes, random))).ToList();
+        return Enumerable.Range(0, count).Select(i => new ShapeExample(Classes[i % classes], Draw(i % classes, random, randomColours))).ToList();
     }
 
     /// <summary>Writes the images as PNG files into <paramref name="folder"/>; the rows name them relative to it.</summary>
@@ -72,7 +73,7 @@ public static class Shapes
         return rows;
     }
 
-    private static byte[] Draw(int kind, Random random)
+    private static byte[] Draw(int kind, Random random, bool randomColour)
     {
         var pixels = new byte[Size * Size * 4];
         for (var p = 0; p < Size * Size; p++)
@@ -83,7 +84,8 @@ public static class Shapes
         var extent = random.Next(6, 11);
         var cx = random.Next(extent, Size - extent);
         var cy = random.Next(extent, Size - extent);
-        (byte R, byte G, byte B) colour = kind switch { 0 => (220, 30, 30), 1 => (30, 200, 40), 2 => (40, 60, 230), _ => (230, 220, 40) };
+        (byte R, byte G, byte B) fixedColour = kind switch { 0 => (220, 30, 30), 1 => (30, 200, 40), 2 => (40, 60, 230), _ => (230, 220, 40) };
+        var colour = randomColour ? RandomColour(random) : fixedColour;
         for (var y = 0; y < Size; y++)
         for (var x = 0; x < Size; x++)
         {
@@ -100,5 +102,13 @@ public static class Shapes
             pixels[p] = colour.R; pixels[p + 1] = colour.G; pixels[p + 2] = colour.B;
         }
         return pixels;
+    }
+
+    // Any colour with one channel bright enough to stand out from the grey background (40-110).
+    private static (byte R, byte G, byte B) RandomColour(Random random)
+    {
+        var channels = new[] { (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256) };
+        channels[random.Next(3)] = (byte)random.Next(190, 256);
+        return (channels[0], channels[1], channels[2]);
     }
 }

@@ -126,6 +126,43 @@ public class TrainingRecipeTests
         MinorityRecall(balance: true).Should().BeGreaterThan(MinorityRecall(balance: false));
     }
 
+    [Theory]
+    [InlineData(CnnSelectionMetric.Accuracy)]
+    [InlineData(CnnSelectionMetric.MacroAccuracy)]
+    [InlineData(CnnSelectionMetric.LogLoss)]
+    public void KeepBestWeights_FollowsTheSelectionMetric_AsMLNetsEvaluatorMeasuresIt(CnnSelectionMetric metric)
+    {
+        var ml = new MLContext(seed: 1);
+        // Random colours and a 3:1 imbalance: shape alone decides, and accuracy and macro accuracy differ.
+        var trainRows = Shapes.Generate(128, seed: 26, randomColours: true).Where((e, i) => e.Label != "bar" || i % 3 == 0).ToList();
+        var validationRows = Shapes.Generate(64, seed: 27, randomColours: true).Where((e, i) => e.Label != "bar" || i % 3 == 0).ToList();
+        var train = Pipelines.ImagesView(ml, trainRows);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+        var options = Pipelines.FastOptions(epochs: 5);
+        options.ValidationData = keys.Transform(Pipelines.ImagesView(ml, validationRows));
+        options.SelectionMetric = metric;
+
+        using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keys.Transform(train));
+        var evaluated = ml.MulticlassClassification.Evaluate(trained.Transform(keys.Transform(Pipelines.ImagesView(ml, validationRows))));
+
+        var history = trained.History;
+        history.Should().OnlyContain(h => h.ValidationMacroAccuracy != null);
+        switch (metric)
+        {
+            case CnnSelectionMetric.Accuracy:
+                evaluated.MicroAccuracy.Should().BeApproximately(history.Max(h => h.ValidationAccuracy!.Value), 1e-6);
+                break;
+            case CnnSelectionMetric.MacroAccuracy:
+                evaluated.MacroAccuracy.Should().BeApproximately(history.Max(h => h.ValidationMacroAccuracy!.Value), 1e-6);
+                break;
+            default:
+                evaluated.LogLoss.Should().BeApproximately(history.Min(h => h.ValidationLoss!.Value), 1e-3);
+                break;
+        }
+        history.Select(h => h.ValidationMacroAccuracy).Should().NotEqual(history.Select(h => h.ValidationAccuracy),
+            "with unbalanced classes the two accuracies differ, so the macro check above could fail");
+    }
+
     [Fact]
     public void EveryIngredientTogether_Trains_AndASeedRepeatsTheRunExactly()
     {

@@ -89,7 +89,7 @@ internal static class OnnxExport
 
     // One forward at the export size records each module's input shape (adaptive pooling needs it)
     // and checks the size is one the network takes.
-    public static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
+    private static Dictionary<nn.Module, long[]> TraceInputShapes(CnnModel model, int channels, int height, int width, out long outputLength)
     {
         // The model's own input too: its modules() are its children, and a model's export may depend on the size it is exported at.
         var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance) { [model] = [1, channels, height, width] };

@@ -18,11 +18,8 @@ internal sealed class OnnxGraph
 
     public GraphProto Graph { get; } = new() { Name = "mlnetcnn" };
 
-    /// <summary>Put before initializer names, so several networks (an ensemble's members) fit one graph.</summary>
-    public string Prefix { get; set; } = "";
-
     /// <summary>A new value name.</summary>
-    public string Fresh(string hint) => $"{Prefix}{hint}_{counter++}";
+    public string Fresh(string hint) => $"{hint}_{counter++}";
 
     /// <summary>The input shape the module saw when the network ran on the export size.</summary>
     public long[] InputShapeOf(nn.Module module) => inputShapes.TryGetValue(module, out var shape)
@@ -32,7 +29,6 @@ internal sealed class OnnxGraph
     public string Initializer(string name, Tensor value)
     {
         using var cpu = value.detach().cpu().contiguous();
-        name = Prefix + name;
         var proto = new TensorProto { Name = name, DataType = OnnxDataType(cpu.dtype) };
         proto.Dims.AddRange(cpu.shape);
         proto.RawData = ByteString.CopyFrom(cpu.bytes);

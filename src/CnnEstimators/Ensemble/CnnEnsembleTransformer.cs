@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetCnn.Data;
 using MLNetCnn.Ensemble;
 using MLNetCnn.Persistence;
+using MLNetCnn.Quantization;
 using MLNetCnn.Scoring;
 
 namespace MLNetCnn;
@@ -57,11 +58,13 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer, IDisposable
         if (Members.Select((m, i) => (m, i)).Where(x => x.m.IsQuantized).Select(x => x.i).ToList() is { Count: > 0 } quantized)
             throw new InvalidOperationException(
                 $"Member(s) {string.Join(", ", quantized)} are quantized already; quantize the ensemble of the float members.");
+        // The members read the same column at the same size (the estimator checked), and normalise inside their graphs: one read serves all.
+        var calibration = CalibrationRows.Read(calibrationData, ImageColumnName, Preprocessing, options);
         var members = new List<CnnClassifierTransformer>();
         try
         {
             foreach (var member in Members)
-                members.Add(member.Quantize(calibrationData, options));
+                members.Add(member.QuantizedOn(calibration));
         }
         catch
         {

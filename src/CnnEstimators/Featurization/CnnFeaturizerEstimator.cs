@@ -66,7 +66,8 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
         Log(
             $"Featurizing '{inputColumnName}' with {model.Architecture} ({layerName ?? "pre-logits features"}) at {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width}.");
         var quantized = engine == CnnInferenceEngine.OnnxRuntimeInt8 && layerName is null
-            ? OnnxQuantizer.QuantizeNetwork(model, preprocessing, inputColumnName, NetworkOutput.Features, testTimeFlip: false, input, options: null)
+            ? OnnxQuantizer.QuantizeNetwork(model, preprocessing, NetworkOutput.Features, testTimeFlip: false,
+                CalibrationRows.Read(input, inputColumnName, preprocessing, options: null))
             : null;
         return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine, quantized);
     }

@@ -59,7 +59,8 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
         if (LayerName is not null)
             throw new NotSupportedException(
                 $"Only the pre-logits features quantize, not layer '{LayerName}': create the featurizer without a layer name, then quantize it.");
-        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, ImageColumnName, NetworkOutput.Features, testTimeFlip: false, calibrationData, options);
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Features, testTimeFlip: false,
+            CalibrationRows.Read(calibrationData, ImageColumnName, Preprocessing, options));
         return new CnnFeaturizerTransformer(Model, Preprocessing, OutputColumnName, ImageColumnName, null, BatchSize, CnnInferenceEngine.OnnxRuntimeInt8, graph);
     }
 

@@ -12,10 +12,15 @@ internal static class CalibrationRows
     // Rows per ONNX Runtime run while calibrating: every activation of the batch is held at once.
     private const int BatchSize = 32;
 
+    /// <summary>Reads the rows once; several networks that read the same column at the same size (an ensemble's members) calibrate on them.</summary>
     /// <exception cref="ArgumentException">The column is missing or of the wrong type, or the data has too few rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="InvalidDataException">An image could not be read (the message names the row).</exception>
-    public static List<CalibrationBatch> Read(IDataView data, string imageColumnName, CnnPreprocessing preprocessing, CnnQuantizationOptions options)
+    public static CalibrationSet Read(IDataView data, string imageColumnName, CnnPreprocessing preprocessing, CnnQuantizationOptions? options)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new CnnQuantizationOptions();
+        options.Validate();
         var column = InputColumns.CheckImage(data.Schema, imageColumnName, preprocessing);
         var total = data.GetRowCount() ?? CountRows(data);
         if (total < CnnQuantizationOptions.MinimumCalibrationRows)
@@ -56,7 +61,7 @@ internal static class CalibrationRows
                 Flush();
         }
         Flush();
-        return batches;
+        return new CalibrationSet(batches, options);
     }
 
     // Moving a cursor that reads no column loads no image.
@@ -69,3 +74,6 @@ internal static class CalibrationRows
         return rows;
     }
 }
+
+/// <summary>Calibration rows as the graphs take them, and the options they were read with.</summary>
+internal sealed record CalibrationSet(IReadOnlyList<CalibrationBatch> Batches, CnnQuantizationOptions Options);

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Microsoft.ML;
 using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 using Onnx;
@@ -12,16 +11,9 @@ namespace MLNetCnn.Quantization;
 /// </summary>
 internal static class OnnxQuantizer
 {
-    /// <summary>The int8 graph of a network, calibrated on rows of <paramref name="calibrationData"/> read as its transformer reads them.</summary>
-    public static byte[] QuantizeNetwork(CnnModel model, CnnPreprocessing preprocessing, string imageColumnName, NetworkOutput output, bool testTimeFlip,
-        IDataView calibrationData, CnnQuantizationOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(calibrationData);
-        options ??= new CnnQuantizationOptions();
-        options.Validate();
-        var batches = CalibrationRows.Read(calibrationData, imageColumnName, preprocessing, options);
-        return Quantize(FloatGraph(model, preprocessing, output, testTimeFlip), batches, options);
-    }
+    /// <summary>The int8 graph of a network, calibrated on rows read as its transformer reads them (<see cref="CalibrationRows.Read"/>).</summary>
+    public static byte[] QuantizeNetwork(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip, CalibrationSet calibration)
+        => Quantize(FloatGraph(model, preprocessing, output, testTimeFlip), calibration.Batches, calibration.Options);
 
     /// <summary>The float graph a runner scores with, which is quantized: a batch of raw pixels in, probabilities or features out.</summary>
     /// <exception cref="NotSupportedException">The model has no ONNX export.</exception>

@@ -92,7 +92,13 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     {
         if (IsQuantized)
             throw new InvalidOperationException("This classifier is quantized already; quantize the float classifier it came from.");
-        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, ImageColumnName, NetworkOutput.Probabilities, TestTimeFlip, calibrationData, options);
+        return QuantizedOn(CalibrationRows.Read(calibrationData, ImageColumnName, Preprocessing, options));
+    }
+
+    /// <summary>The int8 classifier calibrated on rows already read (an ensemble reads them once for all its members).</summary>
+    internal CnnClassifierTransformer QuantizedOn(CalibrationSet calibration)
+    {
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip, calibration);
         return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntimeInt8, ownsModel: false);
     }
 

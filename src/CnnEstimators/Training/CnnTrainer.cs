@@ -69,8 +69,8 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     // The int8 engine: the trained network calibrated on rows spread over the training data.
     private byte[] Quantize(PreparedRun run, IDataView trainData, IChannel channel)
     {
-        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, Options.ImageColumnName, NetworkOutput.Probabilities, Options.TestTimeFlip,
-            trainData, options: null);
+        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, NetworkOutput.Probabilities, Options.TestTimeFlip,
+            CalibrationRows.Read(trainData, Options.ImageColumnName, run.Preprocessing, options: null));
         channel.Info(MessageSensitivity.None, $"Quantized to int8, calibrated on up to {new CnnQuantizationOptions().MaxCalibrationRows} training rows.");
         return graph;
     }

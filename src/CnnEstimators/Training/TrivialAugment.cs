@@ -5,7 +5,7 @@ namespace MLNetCnn.Training;
 /// <summary>
 /// TrivialAugmentWide (Müller and Hutter, 2021), as torchvision defines it: each image gets one operation drawn uniformly from 14,
 /// at a strength drawn uniformly from 31 steps (a random sign for the symmetric ones). Works on a batch of <c>N x C x H x W</c>
-/// floats in [0, 1]: every operation is computed for the whole batch and each image keeps the one it drew.
+/// floats in [0, 1]: each operation some image drew is computed for the whole batch, and each image keeps the one it drew.
 /// </summary>
 /// <remarks>Shears turn about the image centre (torchvision's about the top-left corner), so no shear moves the whole image aside.</remarks>
 internal static class TrivialAugment
@@ -38,42 +38,43 @@ internal static class TrivialAugment
         double[] Where(Operation op, Func<int, double> value, double otherwise) =>
             Enumerable.Range(0, n).Select(i => operations[i] == op ? value(i) : otherwise).ToArray();
 
-        // The geometric operations in one warp (the identity for images that drew another).
+        // The geometric operations in one warp (the identity for images that drew another); the others each over the whole batch with
+        // a factor per image (1: unchanged). Only the operations some image drew are computed.
         var (h, w) = (batch.shape[2], batch.shape[3]);
-        var geometric = AffineWarp.Apply(batch,
+        Tensor PerImage(double[] values) => tensor(values.Select(v => (float)v).ToArray(), [n, 1, 1, 1]).to(batch.device);
+        Tensor? geometric = null;
+        Tensor Geometric() => geometric ??= AffineWarp.Apply(batch,
             degrees: Where(Operation.Rotate, i => Magnitude(i, 135), 0),
             translateX: Where(Operation.TranslateX, i => Magnitude(i, 32) * w / Math.Max(w, 32), 0),
             translateY: Where(Operation.TranslateY, i => Magnitude(i, 32) * h / Math.Max(h, 32), 0),
             scale: Enumerable.Repeat(1.0, n).ToArray(),
             shearX: Where(Operation.ShearX, i => Math.Atan(Magnitude(i, 0.99)) * 180 / Math.PI, 0),
             shearY: Where(Operation.ShearY, i => Math.Atan(Magnitude(i, 0.99)) * 180 / Math.PI, 0));
-
-        // The photometric ones, each over the whole batch with a factor per image (1: unchanged).
-        Tensor PerImage(double[] values) => tensor(values.Select(v => (float)v).ToArray(), [n, 1, 1, 1]).to(batch.device);
-        var brightness = Blend(zeros_like(batch), batch, PerImage(Where(Operation.Brightness, i => 1 + Magnitude(i, 0.99), 1)));
-        var color = batch.shape[1] == 3 ? Blend(Grey(batch).expand_as(batch), batch, PerImage(Where(Operation.Color, i => 1 + Magnitude(i, 0.99), 1))) : batch;
-        var contrast = Blend(Grey(batch).mean([1, 2, 3], keepdim: true).expand_as(batch), batch,
-            PerImage(Where(Operation.Contrast, i => 1 + Magnitude(i, 0.99), 1)));
-        var sharpness = Blend(Smoothed(batch), batch, PerImage(Where(Operation.Sharpness, i => 1 + Magnitude(i, 0.99), 1)));
+        Tensor Factor(Operation op) => PerImage(Where(op, i => 1 + Magnitude(i, 0.99), 1));
         // Posterize keeps the top 8 - round(step / 5) bits of each 8-bit value; solarize inverts values at or above 1 - step / 30.
-        var bits = PerImage(Where(Operation.Posterize, i => 8 - Math.Round(steps[i] / ((Steps - 1) / 6.0)), 8));
-        var levels = pow(2, 8 - bits);
-        var posterize = ((batch * 255).round() / levels).floor() * levels / 255;
-        var threshold = PerImage(Where(Operation.Solarize, i => 1.0 - (double)steps[i] / (Steps - 1), 2));
-        var solarize = where(batch.ge(threshold), 1 - batch, batch);
-
-        var result = batch;
-        foreach (var (op, variant) in new[]
-                 {
-                     (Operation.ShearX, geometric), (Operation.ShearY, geometric), (Operation.TranslateX, geometric), (Operation.TranslateY, geometric),
-                     (Operation.Rotate, geometric), (Operation.Brightness, brightness), (Operation.Color, color), (Operation.Contrast, contrast),
-                     (Operation.Sharpness, sharpness), (Operation.Posterize, posterize), (Operation.Solarize, solarize),
-                     (Operation.AutoContrast, AutoContrast(batch)), (Operation.Equalize, Equalize(batch)),
-                 })
+        Tensor Posterize()
         {
-            if (operations.Contains(op))
-                result = where(PerImage(Where(op, _ => 1, 0)).gt(0), variant, result);
+            var levels = pow(2, 8 - PerImage(Where(Operation.Posterize, i => 8 - Math.Round(steps[i] / ((Steps - 1) / 6.0)), 8)));
+            return ((batch * 255).round() / levels).floor() * levels / 255;
         }
+        Tensor Solarize() => where(batch.ge(PerImage(Where(Operation.Solarize, i => 1.0 - (double)steps[i] / (Steps - 1), 2))), 1 - batch, batch);
+
+        var variants = new Dictionary<Operation, Func<Tensor>>
+        {
+            [Operation.ShearX] = Geometric, [Operation.ShearY] = Geometric, [Operation.TranslateX] = Geometric, [Operation.TranslateY] = Geometric,
+            [Operation.Rotate] = Geometric,
+            [Operation.Brightness] = () => Blend(zeros_like(batch), batch, Factor(Operation.Brightness)),
+            [Operation.Color] = () => batch.shape[1] == 3 ? Blend(Grey(batch).expand_as(batch), batch, Factor(Operation.Color)) : batch,
+            [Operation.Contrast] = () => Blend(Grey(batch).mean([1, 2, 3], keepdim: true).expand_as(batch), batch, Factor(Operation.Contrast)),
+            [Operation.Sharpness] = () => Blend(Smoothed(batch), batch, Factor(Operation.Sharpness)),
+            [Operation.Posterize] = Posterize,
+            [Operation.Solarize] = Solarize,
+            [Operation.AutoContrast] = () => AutoContrast(batch),
+            [Operation.Equalize] = () => Equalize(batch),
+        };
+        var result = batch;
+        foreach (var op in operations.Distinct().Where(variants.ContainsKey).Order())
+            result = where(PerImage(Where(op, _ => 1, 0)).gt(0), variants[op](), result);
         return result;
     }
 

@@ -62,15 +62,28 @@ internal sealed class InMemoryBatchSource : IBatchSource
                 new InMemoryBatchSource(images.index_select(0, validationIndex), labels.index_select(0, validationIndex), 0, 0));
     }
 
+    /// <summary>
+    /// Whether shuffled passes draw their rows with replacement, each with probability inversely proportional to its
+    /// class's frequency (so classes come up equally often), instead of a permutation.
+    /// </summary>
+    public bool BalancedSampling { get; set; }
+
     public IEnumerable<RawBatch> Batches(int batchSize, Generator? generator)
     {
         var n = Count;
-        using var order = generator is null ? arange(n) : randperm(n, generator: generator);
+        using var order = generator is null ? arange(n) : BalancedSampling ? BalancedDraw(generator) : randperm(n, generator: generator);
         for (long start = 0; start < n; start += batchSize)
         {
             using var index = order.narrow(0, start, Math.Min(batchSize, n - start));
             yield return new RawBatch(images.index_select(0, index), labels.index_select(0, index));
         }
+    }
+
+    private Tensor BalancedDraw(Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var rowWeights = labels.bincount(null).to_type(ScalarType.Float64).reciprocal().index_select(0, labels);
+        return multinomial(rowWeights, Count, replacement: true, generator: generator).MoveToOuterDisposeScope();
     }
 
     public (float[] Mean, float[] Std) ChannelStatistics(float pixelScale, int maxRows)

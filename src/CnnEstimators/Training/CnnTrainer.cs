@@ -141,6 +141,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         try
         {
             CheckTrainingRows(train, labelType, channel);
+            if (options.BalancedSampling)
+                (train as InMemoryBatchSource ?? throw new InvalidOperationException(
+                    $"BalancedSampling needs the training rows in memory, but they take more than MemoryBudgetBytes ({options.MemoryBudgetBytes:N0} bytes). " +
+                    "Raise MemoryBudgetBytes, or weigh the loss with BalanceClasses instead.")).BalancedSampling = true;
             if (measureStatistics)
             {
                 var (mean, std) = train.ChannelStatistics(preprocessing.PixelScale, StatisticsRows);

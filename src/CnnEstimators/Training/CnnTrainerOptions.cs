@@ -93,6 +93,14 @@ public sealed class CnnTrainerOptions
     /// <summary>Weigh each class by the inverse of its frequency in the training data (N / (classes x count)), instead of <see cref="ClassWeights"/>.</summary>
     public bool BalanceClasses { get; set; }
 
+    /// <summary>
+    /// Draw each epoch's rows with replacement, each with probability inversely proportional to its class's frequency (as
+    /// PyTorch's WeightedRandomSampler does), so every class fills batches equally often; the epoch keeps its length.
+    /// An alternative to weighting the loss (<see cref="BalanceClasses"/>); needs the training rows in memory
+    /// (<see cref="MemoryBudgetBytes"/>).
+    /// </summary>
+    public bool BalancedSampling { get; set; }
+
     /// <summary>Clip the gradients' total L2 norm to this before each step; null for no clipping.</summary>
     public double? GradientClipNorm { get; set; }
 
@@ -289,7 +297,8 @@ public sealed class CnnTrainerOptions
         Check(CutMixAlpha >= 0 && double.IsFinite(CutMixAlpha), $"CutMixAlpha must be 0 or more; got {CutMixAlpha}.");
         Check(MixProbability is >= 0 and <= 1, $"MixProbability must be in [0, 1]; got {MixProbability}.");
         Check(MixUpAlpha + CutMixAlpha == 0 || BatchSize >= 2, $"MixUp and CutMix mix images within a batch: BatchSize must be at least 2; got {BatchSize}.");
-        Check(ClassWeights is null || !BalanceClasses, "Set ClassWeights or BalanceClasses, not both.");
+        Check((ClassWeights is null ? 0 : 1) + (BalanceClasses ? 1 : 0) + (BalancedSampling ? 1 : 0) <= 1,
+            "Set one of ClassWeights, BalanceClasses (both weigh the loss) and BalancedSampling (draws rows), not several: each alone balances the classes.");
         Check(ClassWeights is null || ClassWeights.All(w => w > 0 && float.IsFinite(w)),
             $"ClassWeights must all be positive and finite; got [{string.Join(", ", ClassWeights ?? [])}].");
         Check(GradientClipNorm is null or > 0, $"GradientClipNorm must be greater than 0; got {GradientClipNorm}.");

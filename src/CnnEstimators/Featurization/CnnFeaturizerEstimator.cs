@@ -66,7 +66,7 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
         Log(
             $"Featurizing '{inputColumnName}' with {model.Architecture} ({layerName ?? "pre-logits features"}) at {preprocessing.Channels}x{preprocessing.Height}x{preprocessing.Width}.");
         var quantized = engine == CnnInferenceEngine.OnnxRuntimeInt8 && layerName is null
-            ? OnnxQuantizer.QuantizeNetwork(model, preprocessing, NetworkOutput.Features, testTimeFlip: false,
+            ? OnnxQuantizer.QuantizeNetwork(model, preprocessing, NetworkOutput.Features, TestTimeAugmentation.None,
                 CalibrationRows.Read(input, inputColumnName, preprocessing, options: null))
             : null;
         return new CnnFeaturizerTransformer(model, preprocessing, outputColumnName, inputColumnName, layerName, batchSize, engine, quantized);

@@ -59,7 +59,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
         if (LayerName is not null)
             throw new NotSupportedException(
                 $"Only the pre-logits features quantize, not layer '{LayerName}': create the featurizer without a layer name, then quantize it.");
-        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Features, testTimeFlip: false,
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Features, TestTimeAugmentation.None,
             CalibrationRows.Read(calibrationData, ImageColumnName, Preprocessing, options));
         return new CnnFeaturizerTransformer(Model, Preprocessing, OutputColumnName, ImageColumnName, null, BatchSize, CnnInferenceEngine.OnnxRuntimeInt8, graph);
     }
@@ -67,7 +67,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
     /// <exception cref="NotSupportedException">A named layer was chosen: only the pre-logits features save.</exception>
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath) => LayerName is null
         ? NativeScoringChain.Featurizer(ml, SingleImageGraph.FromBatched(
-                QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Features, testTimeFlip: false),
+                QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Features, TestTimeAugmentation.None),
                 NativeScoringChain.Pixels, OutputColumnName),
             Preprocessing, ImageColumnName, OutputColumnName, onnxPath)
         : throw new NotSupportedException($"Saving a featurizer of layer '{LayerName}' is not supported; only the pre-logits features (no layer name) save.");

@@ -12,13 +12,13 @@ namespace MLNetCnn.Quantization;
 internal static class OnnxQuantizer
 {
     /// <summary>The int8 graph of a network, calibrated on rows read as its transformer reads them (<see cref="CalibrationRows.Read"/>).</summary>
-    public static byte[] QuantizeNetwork(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip, CalibrationSet calibration)
-        => Quantize(FloatGraph(model, preprocessing, output, testTimeFlip), calibration.Batches, calibration.Options);
+    public static byte[] QuantizeNetwork(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, TestTimeAugmentation testTime, CalibrationSet calibration)
+        => Quantize(FloatGraph(model, preprocessing, output, testTime), calibration.Batches, calibration.Options);
 
     /// <summary>The float graph a runner scores with, which is quantized: a batch of raw pixels in, probabilities or features out.</summary>
     /// <exception cref="NotSupportedException">The model has no ONNX export.</exception>
-    public static byte[] FloatGraph(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip) => model.CanExportOnnx
-        ? OnnxRuntimeRunner.Graph(model, preprocessing, output, testTimeFlip)
+    public static byte[] FloatGraph(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, TestTimeAugmentation testTime) => model.CanExportOnnx
+        ? OnnxRuntimeRunner.Graph(model, preprocessing, output, testTime)
         : throw new NotSupportedException($"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so it cannot be quantized.");
 
     /// <summary>The int8 graph of the float graph <paramref name="onnx"/> (one float input, <c>N x C x H x W</c>).</summary>

@@ -30,12 +30,24 @@ internal static class QdqRewriter
     {
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet();
         var outputs = graph.Output.Select(o => o.Name).ToHashSet();
+        var integers = IntegerValues(graph);
         return graph.Node
             .Where(node => QuantizedInputs.ContainsKey(node.OpType))
             .SelectMany(node => QuantizedInputs[node.OpType](node).Select(i => node.Input[i]))
-            .Where(value => !initializers.Contains(value) && !outputs.Contains(value))
+            .Where(value => !initializers.Contains(value) && !outputs.Contains(value) && !integers.Contains(value))
             .Distinct()
             .ToList();
+    }
+
+    // Shape arithmetic (the test-time crops' Resize sizes: Shape, Slice, Concat) is int64, not an activation: the outputs of
+    // Shape, and of any node whose first input is such a value or an integer initializer. Nodes are in topological order.
+    private static HashSet<string> IntegerValues(GraphProto graph)
+    {
+        var integers = graph.Initializer.Where(t => t.DataType != (int)TensorProto.Types.DataType.Float).Select(t => t.Name).ToHashSet();
+        foreach (var node in graph.Node)
+            if (node.OpType == "Shape" || (node.Input.Count > 0 && integers.Contains(node.Input[0])))
+                integers.UnionWith(node.Output);
+        return integers;
     }
 
     /// <summary>Rewrites <paramref name="graph"/> in place, given each activation's calibrated range.</summary>

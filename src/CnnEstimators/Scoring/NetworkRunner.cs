@@ -33,14 +33,14 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
     /// <param name="preprocessing">How raw pixels become its input.</param>
     /// <param name="output">Probabilities or features.</param>
     /// <param name="engine">What runs it.</param>
-    /// <param name="testTimeFlip">Average the probabilities of each image and its mirror image.</param>
+    /// <param name="testTime">The views of each image whose probabilities are averaged; null for the image alone.</param>
     /// <param name="quantizedGraph">The network's int8 graph, which only ONNX Runtime runs; null for the float network. <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> needs it.</param>
-    public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine, bool testTimeFlip = false,
+    public static NetworkRunner Create(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, CnnInferenceEngine engine, TestTimeAugmentation? testTime = null,
         byte[]? quantizedGraph = null)
     {
         if (quantizedGraph is not null)
             return engine != CnnInferenceEngine.TorchSharp
-                ? new OnnxRuntimeRunner(model, preprocessing, output, testTimeFlip, quantizedGraph)
+                ? new OnnxRuntimeRunner(model, preprocessing, output, testTime, quantizedGraph)
                 : throw new NotSupportedException("An int8 model runs in ONNX Runtime only; use CnnInferenceEngine.Auto or OnnxRuntimeInt8, or score the float model with TorchSharp.");
         if (engine == CnnInferenceEngine.OnnxRuntimeInt8)
             throw new InvalidOperationException("The int8 engine needs the calibrated graph; the estimator quantizes before it creates the runner.");
@@ -49,8 +49,8 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
                 $"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so ONNX Runtime cannot run it; use CnnInferenceEngine.Auto or TorchSharp.");
         var onCpu = model.parameters().First().device_type == DeviceType.CPU;
         return engine == CnnInferenceEngine.OnnxRuntime || (engine == CnnInferenceEngine.Auto && onCpu && model.CanExportOnnx)
-            ? new OnnxRuntimeRunner(model, preprocessing, output, testTimeFlip)
-            : new TorchSharpRunner(model, preprocessing, output, testTimeFlip);
+            ? new OnnxRuntimeRunner(model, preprocessing, output, testTime)
+            : new TorchSharpRunner(model, preprocessing, output, testTime);
     }
 
     /// <summary>Called when a cursor or prediction engine starts scoring: the network's current weights are the ones used.</summary>

@@ -16,7 +16,7 @@ namespace MLNetCnn.Scoring;
 /// fingerprint of the network's weights with the exported one and re-exports when they changed, so further training
 /// of the model is seen by the next cursor, as with TorchSharp.
 /// </remarks>
-internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false,
+internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, TestTimeAugmentation? testTime = null,
     byte[]? quantizedGraph = null)
     : NetworkRunner(model, preprocessing)
 {
@@ -44,7 +44,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
             if (session is not null && fingerprint.AsSpan().SequenceEqual(exportedFingerprint))
                 return;
             session?.Dispose();
-            session = CreateSession(Graph(Model, Preprocessing, output, testTimeFlip));
+            session = CreateSession(Graph(Model, Preprocessing, output, testTime ?? TestTimeAugmentation.None));
             exportedFingerprint = fingerprint;
         }
     }
@@ -65,7 +65,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
     }
 
     /// <summary>The float graph the runner scores with: raw pixels in (<see cref="InputName"/>), probabilities or features out (<see cref="OutputName"/>).</summary>
-    public static byte[] Graph(CnnModel model, CnnPreprocessing p, NetworkOutput output, bool testTimeFlip) =>
+    public static byte[] Graph(CnnModel model, CnnPreprocessing p, NetworkOutput output, TestTimeAugmentation testTime) =>
         model.ToOnnx(p.Channels, p.Height, p.Width, new OnnxExportOptions
         {
             InputName = InputName,
@@ -73,7 +73,7 @@ internal sealed class OnnxRuntimeRunner(CnnModel model, CnnPreprocessing preproc
             Features = output == NetworkOutput.Features,
             Softmax = output == NetworkOutput.Probabilities,
             Normalization = p.Normalization,
-            TestTimeFlip = testTimeFlip,
+            TestTimeAugmentation = testTime,
         });
 
     private static InferenceSession CreateSession(byte[] onnx)

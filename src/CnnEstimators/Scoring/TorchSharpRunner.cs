@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Scoring;
 
 /// <summary>The network in TorchSharp, in eval mode without gradients, on the model's device.</summary>
-internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, bool testTimeFlip = false)
+internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, NetworkOutput output, TestTimeAugmentation? testTime = null)
     : NetworkRunner(model, preprocessing)
 {
     private readonly object gate = new();
@@ -26,7 +26,7 @@ internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, 
     /// <summary>Network input to the values of each row (<c>N x width</c>).</summary>
     protected virtual Tensor Forward(Tensor input)
         => output == NetworkOutput.Features ? Model.ForwardFeatures(input)
-            : testTimeFlip ? (nn.functional.softmax(Model.call(input), 1) + nn.functional.softmax(Model.call(input.flip(3)), 1)) / 2
+            : testTime is { IsActive: true } views ? views.Average(nn.functional.softmax(Model.call(views.Views(input)), 1))
             : nn.functional.softmax(Model.call(input), 1);
 }
 

@@ -17,13 +17,13 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine, bool ownsModel = true)
         : base(new BatchScoring(parts.ImageColumnName, parts.Preprocessing, parts.BatchSize, parts.SkipUnreadableImages, parts.Outputs,
-            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine, parts.TestTimeFlip, parts.QuantizedGraph)))
+            NetworkRunner.Create(parts.Model, parts.Preprocessing, NetworkOutput.Probabilities, engine, parts.TestTime, parts.QuantizedGraph)))
     {
         Model = parts.Model;
         Outputs = parts.Outputs;
         History = parts.History;
         InferenceEngine = engine;
-        TestTimeFlip = parts.TestTimeFlip;
+        TestTime = parts.TestTime ?? TestTimeAugmentation.None;
         QuantizedGraph = parts.QuantizedGraph;
         Runner = (NetworkRunner)Scoring.Computation;
         this.ownsModel = ownsModel;
@@ -43,7 +43,15 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         ?? Enumerable.Range(1, Outputs.Classes).Select(key => key.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Whether scores are the mean of each image's and its mirror image's (test-time augmentation, also in the saved model).</summary>
-    public bool TestTimeFlip { get; }
+    public bool TestTimeFlip => TestTime.Flip;
+
+    /// <summary>
+    /// Side of the five test-time crops (corners and centre, each resized back to the input size) whose scores are averaged with
+    /// the whole image's (also in the saved model); null for none. See <see cref="CnnTrainerOptions.TestTimeCropSize"/>.
+    /// </summary>
+    public int? TestTimeCropSize => TestTime.CropSize;
+
+    internal TestTimeAugmentation TestTime { get; }
 
     /// <summary>Name of the Score column.</summary>
     public string ScoreColumnName => Outputs.ScoreName;
@@ -68,7 +76,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     internal NetworkRunner Runner { get; }
 
     /// <summary>The graph this classifier scores with in ONNX Runtime, float or int8: a batch of raw pixels in, probabilities out.</summary>
-    internal byte[] ScoringGraph() => QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip);
+    internal byte[] ScoringGraph() => QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTime);
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
         => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(ScoringGraph(), NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index),
@@ -98,7 +106,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>The int8 classifier calibrated on rows already read (an ensemble reads them once for all its members).</summary>
     internal CnnClassifierTransformer QuantizedOn(CalibrationSet calibration)
     {
-        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Probabilities, TestTimeFlip, calibration);
+        var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Probabilities, TestTime, calibration);
         return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntimeInt8, ownsModel: false);
     }
 
@@ -118,7 +126,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     }
 
     private ClassifierCheckpoint.Contents Parts() =>
-        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTimeFlip, QuantizedGraph);
+        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTime, QuantizedGraph);
 
     /// <summary>
     /// The key mapping that turns a text label column of <paramref name="data"/> into this classifier's label keys, in its class

@@ -63,13 +63,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
         var quantized = options.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
-            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTimeFlip, quantized), options.InferenceEngine);
+            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTime, quantized), options.InferenceEngine);
     }
 
     // The int8 engine: the trained network calibrated on rows spread over the training data.
     private byte[] Quantize(PreparedRun run, IDataView trainData, IChannel channel)
     {
-        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, NetworkOutput.Probabilities, Options.TestTimeFlip,
+        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, NetworkOutput.Probabilities, Options.TestTime,
             CalibrationRows.Read(trainData, Options.ImageColumnName, run.Preprocessing, options: null));
         channel.Info(MessageSensitivity.None, $"Quantized to int8, calibrated on up to {new CnnQuantizationOptions().MaxCalibrationRows} training rows.");
         return graph;
@@ -137,6 +137,11 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var seed = options.Seed ?? host.Rand.Next();
         var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed?.Counters, channel);
         var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
+        if (options.TestTime.Problem(preprocessing.Height, preprocessing.Width) is string problem)
+        {
+            model.Dispose();
+            throw new ArgumentException($"TestTimeCropSize: {problem}.");
+        }
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
         try
         {

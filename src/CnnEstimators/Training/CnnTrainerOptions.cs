@@ -116,6 +116,17 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public bool TestTimeFlip { get; set; }
 
+    /// <summary>
+    /// Test-time augmentation: the trained classifier also scores five square crops of this side (the four corners and the
+    /// centre, in input pixels, each resized back to the input size) and averages them with the whole image; with
+    /// <see cref="TestTimeFlip"/> every view is mirrored too (AlexNet's ten-crop evaluation, plus the whole image). Used by
+    /// validation, both inference engines and the saved ONNX graph. Must be smaller than the input; null for none.
+    /// </summary>
+    public int? TestTimeCropSize { get; set; }
+
+    /// <summary>The test-time views these options ask for.</summary>
+    internal TestTimeAugmentation TestTime => new(TestTimeFlip, TestTimeCropSize);
+
     /// <summary>The key-typed label column (use <c>MapValueToKey</c> on raw labels).</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -304,6 +315,9 @@ public sealed class CnnTrainerOptions
         Check(GradientClipNorm is null or > 0, $"GradientClipNorm must be greater than 0; got {GradientClipNorm}.");
         Check(EmaDecay is null or > 0 and < 1, $"EmaDecay must be in (0, 1); got {EmaDecay}.");
         Check(Weights is null || Channels is null or 3, $"Pretrained weights take colour images: leave Channels unset (grey images are repeated into three channels); got {Channels}.");
+        Check(TestTimeCropSize is null or >= 1, $"TestTimeCropSize must be at least 1; got {TestTimeCropSize}.");
+        if (TestTimeCropSize is >= 1 && (VectorShape is var (_, h, w) ? (h, w) : ImageSize is int size ? (size, size) : ((int, int)?)null) is var (height, width))
+            Check(TestTime.Problem(height, width) is null, $"TestTimeCropSize: {TestTime.Problem(height, width)}.");
         Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
         Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");
         Check(Channels is null or 1 or 3, $"Channels must be 1 or 3; got {Channels}.");

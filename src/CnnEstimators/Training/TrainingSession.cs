@@ -305,7 +305,7 @@ internal sealed class TrainingSession
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
                 var y = batch.Labels.to(device);
-                var logits = model.call(Prepare(batch.Images, generator: null, augment: false));
+                var logits = ScoringLogits(Prepare(batch.Images, generator: null, augment: false));
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
                 var right = logits.argmax(1).eq(y);
                 correct += right.sum().item<long>();
@@ -325,6 +325,12 @@ internal sealed class TrainingSession
                 totals[c] += values[c];
         }
     }
+
+    // Validation judges the classifier as it will score: with test-time augmentation, the log of the mean of the views'
+    // probabilities (cross-entropy of these log-probabilities is the log-loss ML.NET's evaluator reports).
+    private Tensor ScoringLogits(Tensor input) => options.TestTime is { IsActive: true } views
+        ? views.Average(nn.functional.softmax(model.call(views.Views(input)), 1)).log()
+        : model.call(input);
 
     /// <summary>One validation pass: mean cross-entropy (log-loss), accuracy and macro accuracy.</summary>
     internal sealed record Validation(double Loss, double Accuracy, double MacroAccuracy)

@@ -32,10 +32,10 @@ public sealed record OnnxExportOptions
     public PixelNormalization? Normalization { get; init; }
 
     /// <summary>
-    /// Test-time augmentation: the network also runs on each image mirrored left to right, and the two outputs (probabilities
-    /// with <see cref="Softmax"/>, else logits) are averaged; the arg-max reads the average. Not with <see cref="Features"/>.
+    /// Test-time augmentation: the network also runs on each image's other views (mirrored, cropped), and the outputs
+    /// (probabilities with <see cref="Softmax"/>, else logits) are averaged; the arg-max reads the average. Not with <see cref="Features"/>.
     /// </summary>
-    public bool TestTimeFlip { get; init; }
+    public TestTimeAugmentation TestTimeAugmentation { get; init; } = TestTimeAugmentation.None;
 }
 
 /// <summary>ONNX export of zoo networks (opset 13, dynamic batch dimension), written with OnnxSharp's protobuf classes.</summary>
@@ -52,23 +52,21 @@ internal static class OnnxExport
         var x = batched ? options.InputName : graph.Node("Unsqueeze", [options.InputName, graph.Int64s("axes", 0)]);
         if (options.Normalization is { } normalization)
             x = normalization.ExportOnnx(graph, x);
-        if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null || options.TestTimeFlip))
-            throw new ArgumentException("Feature export has no softmax, arg-max or test-time flip: set Softmax = false, ArgMaxOutputName = null, TestTimeFlip = false.",
-                nameof(options));
-        if (options.TestTimeFlip)   // the batch and its mirror image in one run: [x; flip(x)]
-            x = graph.Node("Concat", [x, graph.Node("Slice", [x, graph.Int64s("starts", -1), graph.Int64s("ends", long.MinValue), graph.Int64s("axes", 3),
-                graph.Int64s("steps", -1)])], attributes: OnnxGraph.Int("axis", 0));
+        var views = options.TestTimeAugmentation;
+        if (options.Features && (options.Softmax || options.ArgMaxOutputName is not null || views.IsActive))
+            throw new ArgumentException("Feature export has no softmax, arg-max or test-time augmentation: set Softmax = false, ArgMaxOutputName = null, " +
+                "TestTimeAugmentation = None.", nameof(options));
+        if (views.Problem(height, width) is string problem)
+            throw new ArgumentException($"Cannot export: {problem}.", nameof(options));
+        if (views.IsActive)   // every view of the batch in one run
+            x = views.ExportViews(graph, x, height, width);
         var features = model.ExportFeatures(graph, x);
         if (options.Features)
             outputLength = model.NumFeatures;
         var logits = options.Features ? features : model.ExportHead(graph, features);
         var scores = options.Softmax ? graph.Node("Softmax", [logits], attributes: OnnxGraph.Int("axis", 1)) : logits;
-        if (options.TestTimeFlip)   // [2N, K] -> [2, N, K] -> the mean of the plain and mirrored halves
-        {
-            scores = graph.Node("ReduceMean", [graph.Node("Reshape", [scores, graph.Int64s("halves", 2, -1, outputLength)])],
-                attributes: [OnnxGraph.Ints("axes", [0]), OnnxGraph.Int("keepdims", 0)]);
-            logits = scores;
-        }
+        if (views.IsActive)
+            logits = scores = views.ExportAverage(graph, scores, outputLength);
         graph.Node(batched ? "Identity" : "Squeeze", batched ? [scores] : [scores, graph.Int64s("axes", 0)], options.OutputName);
         graph.Graph.Output.Add(OnnxGraph.FloatValue(options.OutputName, batched, outputLength));
         if (options.ArgMaxOutputName is string argMax)

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetCnn.Persistence;
 using MLNetCnn.Tests.Support;
+using MLNetCnn.Zoo;
 
 namespace MLNetCnn.Tests.Scoring;
 
@@ -12,15 +13,6 @@ public class TestTimeFlipTests
     public sealed class Scores
     {
         public float[] Score { get; set; } = [];
-    }
-
-    private static ShapeExample Mirrored(ShapeExample example)
-    {
-        var mirrored = new byte[example.Rgba.Length];
-        for (var y = 0; y < Shapes.Size; y++)
-            for (var x = 0; x < Shapes.Size; x++)
-                Array.Copy(example.Rgba, 4 * (y * Shapes.Size + x), mirrored, 4 * (y * Shapes.Size + Shapes.Size - 1 - x), 4);
-        return example with { Rgba = mirrored };
     }
 
     private static List<float[]> Score(MLContext ml, ITransformer model, IEnumerable<ShapeExample> examples)
@@ -56,9 +48,9 @@ public class TestTimeFlipTests
         using var plain = PlainTwin(flipped);
         var examples = Shapes.Generate(10, seed: 30);
 
-        var expected = Score(ml, plain, examples).Zip(Score(ml, plain, examples.Select(Mirrored)), (a, b) => a.Zip(b, (x, y) => (x + y) / 2).ToArray()).ToList();
+        var expected = Score(ml, plain, examples).Zip(Score(ml, plain, examples.Select(e => e.Mirrored())), (a, b) => a.Zip(b, (x, y) => (x + y) / 2).ToArray()).ToList();
         using var torch = new CnnClassifierTransformer(new ClassifierCheckpoint.Contents(flipped.Model, flipped.Preprocessing, flipped.ImageColumnName,
-            flipped.Outputs, 8, false, [], TestTimeFlip: true), CnnInferenceEngine.TorchSharp);
+            flipped.Outputs, 8, false, [], new TestTimeAugmentation(Flip: true)), CnnInferenceEngine.TorchSharp);
 
         flipped.TestTimeFlip.Should().BeTrue();
         foreach (var scores in new[] { Score(ml, flipped, examples), Score(ml, torch, examples) })

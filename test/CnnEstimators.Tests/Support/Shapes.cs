@@ -31,6 +31,16 @@ public sealed record ShapeExample(string Label, byte[] Rgba)
 {
     public ImageRow AsImage() => new() { Label = Label, Image = MLImage.CreateFromPixels(Shapes.Size, Shapes.Size, MLPixelFormat.Rgba32, Rgba) };
 
+    /// <summary>The example mirrored left to right.</summary>
+    public ShapeExample Mirrored()
+    {
+        var mirrored = new byte[Rgba.Length];
+        for (var y = 0; y < Shapes.Size; y++)
+            for (var x = 0; x < Shapes.Size; x++)
+                Array.Copy(Rgba, 4 * (y * Shapes.Size + x), mirrored, 4 * (y * Shapes.Size + Shapes.Size - 1 - x), 4);
+        return this with { Rgba = mirrored };
+    }
+
     public VectorRow AsVector()
     {
         const int area = Shapes.Size * Shapes.Size;

@@ -22,6 +22,7 @@ if (arguments.GetOrNull("--weights") is string weights)
 {
     // Fine-tuning: the pretrained network at a size 2 cores can train, the head alone for the first epoch, then everything
     // with the backbone at a tenth of the head's (smaller) learning rate.
+    WeightsDownload.Fetch(arch, weights);
     options.Weights = weights;
     options.ImageSize = arguments.Get("--size", 64);
     options.LearningRate = 0.01;

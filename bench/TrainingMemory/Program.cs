@@ -33,7 +33,8 @@ var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(
 var residentMiB = new List<double>();
 var options = new CnnTrainerOptions
 {
-    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (1, 28, 28), Epochs = epochs, BatchSize = 128, LearningRate = 0.05, Threads = 2,
+    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (1, 28, 28), Epochs = epochs, BatchSize = 128, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05,
+    Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Threads = 2,
     RandomCropPadding = 2, HorizontalFlip = true, ValidationFraction = 0.1,
     Progress = new SynchronousProgress(p =>
     {

@@ -126,7 +126,7 @@ void TrainerRun()
 CnnTrainerOptions TrainerOptions() => new()
 {
     Architecture = arch, ImageColumnName = "Pixels", VectorShape = (channels, size, size), Epochs = epochs, BatchSize = batch,
-    LearningRate = 0.05, Threads = threads, Seed = 1, Device = device, Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray(),
+    Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Threads = threads, Seed = 1, Device = device, Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray(),
 };
 
 void ScoreCheck()

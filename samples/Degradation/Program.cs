@@ -32,6 +32,7 @@ foreach (var arch in architectures)
         VectorShape = (1, 28, 28),
         Epochs = epochs,
         BatchSize = 128,
+        Optimizer = CnnOptimizer.Sgd,
         LearningRate = 0.1,
         Schedule = CnnLearningRateSchedule.Cosine,
         WarmupEpochs = 0.5,

@@ -78,7 +78,7 @@ namespace MLNetCnn.TestChild
         public static CnnTrainerOptions Options(int epochs, string? checkpoint, bool resume, string? resumeFrom = null) => new()
         {
             Architecture = "resnet20", ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = epochs, BatchSize = 32,
-            LearningRate = 0.05, Seed = 7, Threads = 1, CheckpointPath = checkpoint, ResumeFromCheckpoint = resumeFrom ?? (resume ? checkpoint : null),
+            Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Seed = 7, Threads = 1, CheckpointPath = checkpoint, ResumeFromCheckpoint = resumeFrom ?? (resume ? checkpoint : null),
             Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f],
         };
     }

@@ -24,6 +24,7 @@ internal static class TrainingRecipe
         BackboneLearningRateFactor = s.Weights is null ? 1 : 0.1,
         Epochs = s.Epochs,
         BatchSize = s.BatchSize,
+        Optimizer = CnnOptimizer.Sgd,
         LearningRate = s.LearningRate,
         Nesterov = true,
         Schedule = CnnLearningRateSchedule.Cosine,

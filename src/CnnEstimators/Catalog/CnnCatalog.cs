@@ -13,11 +13,11 @@ public static class CnnCatalog
     /// <param name="imageColumnName">The image column (MLImage).</param>
     /// <param name="epochs">Passes over the data.</param>
     /// <param name="batchSize">Images per step.</param>
-    /// <param name="learningRate">SGD learning rate (momentum 0.9 and weight decay 5e-4, the lecture's AlexNet recipe).</param>
+    /// <param name="learningRate">Peak learning rate of the default recipe (AdamW, one epoch of warm-up, cosine decay; see <see cref="CnnTrainerOptions"/>).</param>
     /// <param name="weights">Pretrained weights to start from (e.g. <c>IMAGENET1K_V1</c>; see <see cref="CnnTrainerOptions.Weights"/>); null for none.</param>
     public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string architecture = "resnet18", string labelColumnName = "Label", string imageColumnName = "Image",
-        int epochs = 10, int batchSize = 128, double learningRate = 0.01, string? weights = null)
+        int epochs = 10, int batchSize = 32, double learningRate = 0.002, string? weights = null)
         => catalog.Cnn(new CnnTrainerOptions
         {
             Architecture = architecture, LabelColumnName = labelColumnName, ImageColumnName = imageColumnName,

@@ -33,11 +33,24 @@ public enum CnnLearningRateSchedule
 }
 
 /// <summary>
-/// Everything the CNN trainer can be told. Defaults follow the lecture's AlexNet recipe: SGD with momentum 0.9,
-/// learning rate 0.01, weight decay 5e-4, batch 128 (dropout 0.5 is part of the AlexNet and VGG architectures).
+/// Everything the CNN trainer can be told. The defaults are a recipe that learns reliably from scratch on a few hundred
+/// images as well as on large sets: AdamW at 0.002 (weight decay 5e-4), batch 32, one epoch of linear warm-up, then cosine
+/// decay. The lecture's AlexNet recipe (SGD with momentum 0.9 at 0.01, weight decay 5e-4, batch 128, the rate divided by 10
+/// when validation stalls) is <see cref="AlexNetRecipe"/>.
 /// </summary>
 public sealed class CnnTrainerOptions
 {
+    /// <summary>
+    /// The lecture's AlexNet training recipe: SGD with momentum 0.9, learning rate 0.01 divided by 10 when validation accuracy
+    /// stops improving (a tenth of the training rows held out), weight decay 5e-4, batch 128; dropout 0.5 is part of the
+    /// AlexNet and VGG architectures. The other options keep their defaults.
+    /// </summary>
+    public static CnnTrainerOptions AlexNetRecipe() => new()
+    {
+        Optimizer = CnnOptimizer.Sgd, Momentum = 0.9, LearningRate = 0.01, WeightDecay = 5e-4, BatchSize = 128,
+        Schedule = CnnLearningRateSchedule.ReduceOnPlateau, WarmupEpochs = 0, ValidationFraction = 0.1,
+    };
+
     /// <summary>Registry name of the architecture (see <c>CnnZoo.Names</c>). Ignored when <see cref="Model"/> is set.</summary>
     public string Architecture { get; set; } = "resnet18";
 
@@ -161,13 +174,13 @@ public sealed class CnnTrainerOptions
     public int Epochs { get; set; } = 10;
 
     /// <summary>Images per step. Range: 1 or more; larger than the data works.</summary>
-    public int BatchSize { get; set; } = 128;
+    public int BatchSize { get; set; } = 32;
 
     /// <summary>The optimiser.</summary>
-    public CnnOptimizer Optimizer { get; set; } = CnnOptimizer.Sgd;
+    public CnnOptimizer Optimizer { get; set; } = CnnOptimizer.AdamW;
 
     /// <summary>Peak learning rate. Range: greater than 0.</summary>
-    public double LearningRate { get; set; } = 0.01;
+    public double LearningRate { get; set; } = 0.002;
 
     /// <summary>SGD momentum. Range: [0, 1).</summary>
     public double Momentum { get; set; } = 0.9;
@@ -175,11 +188,11 @@ public sealed class CnnTrainerOptions
     /// <summary>Use Nesterov momentum with SGD.</summary>
     public bool Nesterov { get; set; }
 
-    /// <summary>Weight decay (L2). Range: 0 or more.</summary>
+    /// <summary>Weight decay: L2 in the gradient for SGD and Adam, decoupled for AdamW. Range: 0 or more.</summary>
     public double WeightDecay { get; set; } = 5e-4;
 
     /// <summary>The learning-rate schedule.</summary>
-    public CnnLearningRateSchedule Schedule { get; set; } = CnnLearningRateSchedule.Constant;
+    public CnnLearningRateSchedule Schedule { get; set; } = CnnLearningRateSchedule.Cosine;
 
     /// <summary>Epochs between steps of the <see cref="CnnLearningRateSchedule.Step"/> schedule.</summary>
     public int StepEpochs { get; set; } = 30;
@@ -191,7 +204,7 @@ public sealed class CnnTrainerOptions
     public int PlateauPatience { get; set; } = 2;
 
     /// <summary>Epochs of linear warm-up from 0 to the learning rate (fractions allowed). Range: 0 or more.</summary>
-    public double WarmupEpochs { get; set; }
+    public double WarmupEpochs { get; set; } = 1;
 
     /// <summary>Label smoothing of the cross-entropy loss. Range: [0, 1).</summary>
     public double LabelSmoothing { get; set; }

@@ -11,8 +11,10 @@ public static class Pipelines
         ImageSize = 32,
         Epochs = epochs,
         BatchSize = 32,
+        Optimizer = CnnOptimizer.Sgd,
         LearningRate = 0.05,
         Schedule = CnnLearningRateSchedule.Cosine,
+        WarmupEpochs = 0,
         Seed = seed,
         Threads = 2,
     };

@@ -19,7 +19,8 @@ public class FineTuningTests
 
     private static CnnTrainerOptions Options(CnnModel model, int epochs, int freeze) => new()
     {
-        Model = model, ImageSize = 32, Epochs = epochs, FreezeEpochs = freeze, BatchSize = 32, LearningRate = 0.05, Seed = 3, Threads = 2,
+        Model = model, ImageSize = 32, Epochs = epochs, FreezeEpochs = freeze, BatchSize = 32, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05,
+        Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Seed = 3, Threads = 2,
     };
 
     private static Dictionary<string, Tensor> Snapshot(CnnModel model)
@@ -162,7 +163,7 @@ public class FineTuningTests
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
         var options = new CnnTrainerOptions
         {
-            Model = model, Epochs = 2, FreezeEpochs = 1, BatchSize = 8, LearningRate = 0.01, Seed = 3, Threads = 2,
+            Model = model, Epochs = 2, FreezeEpochs = 1, BatchSize = 8, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.01, Seed = 3, Threads = 2,
             Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
             {
                 if (p.IsEpochEnd && p.Epoch == 1)

@@ -94,7 +94,7 @@ public class TrainingRecipeTests
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         var options = new CnnTrainerOptions
         {
-            Model = model, ImageSize = 32, Epochs = 1, BatchSize = 32, LearningRate = 0.05, Momentum = 0, WeightDecay = 0, GradientClipNorm = 1e-3, Seed = 2, Threads = 2,
+            Model = model, ImageSize = 32, Epochs = 1, BatchSize = 32, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Momentum = 0, WeightDecay = 0, GradientClipNorm = 1e-3, Seed = 2, Threads = 2,
         };
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);

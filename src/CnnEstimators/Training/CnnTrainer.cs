@@ -137,11 +137,9 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var seed = options.Seed ?? host.Rand.Next();
         var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed?.Counters, channel);
         var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
+        // Before any row is read; the model is left alone (it may be the caller's own).
         if (options.TestTime.Problem(preprocessing.Height, preprocessing.Width) is string problem)
-        {
-            model.Dispose();
             throw new ArgumentException($"TestTimeCropSize: {problem}.");
-        }
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
         try
         {

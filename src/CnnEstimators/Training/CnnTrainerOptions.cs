@@ -329,8 +329,10 @@ public sealed class CnnTrainerOptions
         Check(EmaDecay is null or > 0 and < 1, $"EmaDecay must be in (0, 1); got {EmaDecay}.");
         Check(Weights is null || Channels is null or 3, $"Pretrained weights take colour images: leave Channels unset (grey images are repeated into three channels); got {Channels}.");
         Check(TestTimeCropSize is null or >= 1, $"TestTimeCropSize must be at least 1; got {TestTimeCropSize}.");
-        if (TestTimeCropSize is >= 1 && (VectorShape is var (_, h, w) ? (h, w) : ImageSize is int size ? (size, size) : ((int, int)?)null) is var (height, width))
-            Check(TestTime.Problem(height, width) is null, $"TestTimeCropSize: {TestTime.Problem(height, width)}.");
+        // The input size is known here for vectors and for a given ImageSize; otherwise Fit checks the crops against the model's size.
+        var knownSize = VectorShape is var (_, h, w) ? (h, w) : ImageSize is int size ? (size, size) : ((int Height, int Width)?)null;
+        if (TestTimeCropSize is >= 1 && knownSize is var (height, width) && TestTime.Problem(height, width) is string cropProblem)
+            errors.Add($"TestTimeCropSize: {cropProblem}.");
         Check(ScoringBatchSize >= 1, $"ScoringBatchSize must be at least 1; got {ScoringBatchSize}.");
         Check(ImageSize is null or >= 1, $"ImageSize must be at least 1; got {ImageSize}.");
         Check(Channels is null or 1 or 3, $"Channels must be 1 or 3; got {Channels}.");

@@ -1,9 +1,9 @@
 // Fine-tuning against PyTorch: the offline ImageNet ResNet-18 (resnet18_cntk, IMAGENET1K_CNTK) fine-tuned on a Fashion-MNIST
-// subset with the FineTuning sample's recipe at a fixed rate (Adam, the head alone for --freeze epochs, then the backbone at
-// a tenth of the rate, warm-up then cosine, crops and flips), ours and then PyTorch eager on the same weights, exported with
+// subset with CnnTrainerOptions.FineTuningRecipe (the FineTuning sample's: Adam, the head alone for the first epochs, then
+// everything, warm-up then cosine, crops, flips, label smoothing, test-time flips), ours and then PyTorch eager on the same weights, exported with
 // our .pt writer (bench/pytorch/fine_tuning.py), alternating run by run. Test accuracy (ours: ML.NET's evaluator) and training
 // seconds (evaluation excluded). Prints Markdown rows.
-// Usage: dotnet run -c Release --project bench/FineTuning [-- --train 1000 --test 10000 --size 64 --epochs 12 --freeze 2 --lr 0.005
+// Usage: dotnet run -c Release --project bench/FineTuning [-- --train 1000 --test 10000 --size 64 --epochs 30 --freeze 2 --lr 0.001
 //        --repeats 1 --threads 2 --python /usr/bin/python3.13 --data <folder>]
 using System.Globalization;
 using System.Text.Json;
@@ -19,11 +19,13 @@ var folder = arguments.Get("--data", FashionMnist.DefaultFolder);
 var trainCount = arguments.Get("--train", 1000);
 var testCount = arguments.Get("--test", 10000);
 var size = arguments.Get("--size", 64);
-var epochs = arguments.Get("--epochs", 12);
-var freeze = arguments.Get("--freeze", 2);
-var rate = double.Parse(arguments.Get("--lr", "0.005"), CultureInfo.InvariantCulture);
-var repeats = arguments.Get("--repeats", 1);
 var threads = arguments.Get("--threads", 2);
+var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
+(recipe.ImageColumnName, recipe.VectorShape, recipe.Seed, recipe.Threads) = ("Pixels", (1, 28, 28), 1, threads);
+recipe.Epochs = arguments.Get("--epochs", recipe.Epochs);
+recipe.FreezeEpochs = arguments.Get("--freeze", recipe.FreezeEpochs);
+recipe.LearningRate = double.Parse(arguments.Get("--lr", recipe.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+var repeats = arguments.Get("--repeats", 1);
 var python = arguments.GetOrNull("--python");
 
 var ml = new MLContext(seed: 1);
@@ -49,7 +51,7 @@ finally
     File.Delete(weightsFile);
 }
 
-Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {epochs} epochs ({freeze} frozen), Adam {rate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
+Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {recipe.Epochs} epochs ({recipe.FreezeEpochs} frozen), FineTuningRecipe, Adam {recipe.LearningRate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
 Console.WriteLine("|---|---|---|---:|---:|");
 Row("MLNetCnn", ours);
 if (peer.Count > 0)
@@ -64,14 +66,7 @@ void Row(string name, List<(double Accuracy, double Seconds)> runs) => Console.W
 
 (double, double) Ours()
 {
-    var options = new CnnTrainerOptions
-    {
-        Architecture = "resnet18_cntk", Weights = "IMAGENET1K_CNTK", ImageColumnName = "Pixels", VectorShape = (1, 28, 28), ImageSize = size,
-        Epochs = epochs, FreezeEpochs = freeze, BackboneLearningRateFactor = 0.1, BatchSize = 32, Optimizer = CnnOptimizer.Adam, LearningRate = rate,
-        WeightDecay = 1e-4, Schedule = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.5, RandomCropPadding = size / 8, HorizontalFlip = true,
-        Seed = 1, Threads = threads,
-    };
-    using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
+    using var model = ml.MulticlassClassification.Trainers.Cnn(recipe).Fit(train);
     var seconds = model.History.Sum(e => trainCount / e.ImagesPerSecond);
     var accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
     Console.Error.WriteLine($"ours: {accuracy:P2} in {seconds:F0} s of training");
@@ -82,8 +77,11 @@ void Row(string name, List<(double Accuracy, double Seconds)> runs) => Console.W
 {
     string Values(IEnumerable<float> values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
     using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "fine_tuning.py", "--weights", weightsFile, "--data", folder,
-        "--train", $"{trainCount}", "--test", $"{testCount}", "--size", $"{size}", "--epochs", $"{epochs}", "--freeze", $"{freeze}",
-        "--lr", rate.ToString(CultureInfo.InvariantCulture), "--padding", $"{size / 8}", "--threads", $"{threads}",
+        "--train", $"{trainCount}", "--test", $"{testCount}", "--size", $"{size}", "--epochs", $"{recipe.Epochs}", "--freeze", $"{recipe.FreezeEpochs}",
+        "--lr", recipe.LearningRate.ToString(CultureInfo.InvariantCulture), "--backbone-factor", recipe.BackboneLearningRateFactor.ToString(CultureInfo.InvariantCulture),
+        "--smoothing", recipe.LabelSmoothing.ToString(CultureInfo.InvariantCulture), "--wd", recipe.WeightDecay.ToString(CultureInfo.InvariantCulture),
+        "--warmup", recipe.WarmupEpochs.ToString(CultureInfo.InvariantCulture), "--batch", $"{recipe.BatchSize}", "--tta-flip", recipe.TestTimeFlip ? "1" : "0",
+        "--padding", $"{recipe.RandomCropPadding}", "--threads", $"{threads}",
         "--scale", normalization.Scale.ToString("R", CultureInfo.InvariantCulture), "--mean", Values(normalization.Mean), "--std", Values(normalization.Std)));
     var result = (json.RootElement.GetProperty("accuracy").GetDouble(), json.RootElement.GetProperty("seconds").GetDouble());
     Console.Error.WriteLine($"PyTorch: {result.Item1:P2} in {result.Item2:F0} s of training");

@@ -3,7 +3,8 @@
 subset with MLNetCnn's recipe: images resized (bilinear) to --size and repeated into 3 channels, scaled and standardised
 with the weights' normalisation; the head alone for --freeze epochs (backbone weights and batch-norm statistics frozen),
 then everything with the backbone at --backbone-factor times the rate; Adam with L2 weight decay, warm-up then cosine per
-step, random crops (zero padding) and flips. Prints one JSON line: test accuracy and training seconds (evaluation excluded)."""
+step, random crops (zero padding) and flips, --smoothing label smoothing; the test scores average each image's and its
+mirror image's probabilities unless --tta-flip 0. Prints one JSON line: test accuracy and training seconds (evaluation excluded)."""
 import argparse, gzip, json, math, time
 import numpy as np
 import torch
@@ -14,8 +15,9 @@ from recipe import augment, rate_at
 p = argparse.ArgumentParser()
 p.add_argument("--weights", required=True); p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--train", type=int, default=1000); p.add_argument("--test", type=int, default=10000)
-p.add_argument("--size", type=int, default=64); p.add_argument("--epochs", type=int, default=12); p.add_argument("--freeze", type=int, default=2)
-p.add_argument("--lr", type=float, default=0.005); p.add_argument("--backbone-factor", type=float, default=0.1)
+p.add_argument("--size", type=int, default=64); p.add_argument("--epochs", type=int, default=30); p.add_argument("--freeze", type=int, default=2)
+p.add_argument("--lr", type=float, default=0.001); p.add_argument("--backbone-factor", type=float, default=1.0)
+p.add_argument("--smoothing", type=float, default=0.1); p.add_argument("--tta-flip", type=int, default=1)
 p.add_argument("--batch", type=int, default=32); p.add_argument("--wd", type=float, default=1e-4); p.add_argument("--warmup", type=float, default=0.5)
 p.add_argument("--padding", type=int, default=8); p.add_argument("--scale", type=float, required=True)
 p.add_argument("--mean", required=True); p.add_argument("--std", required=True)
@@ -91,7 +93,7 @@ for epoch in range(a.epochs):
         index = order[step * a.batch:(step + 1) * a.batch]
         x = (augment(train_x[index] * a.scale, a.padding, True, generator) - mean) / std
         optimizer.zero_grad()
-        F.cross_entropy(model(x), train_y[index]).backward()
+        F.cross_entropy(model(x), train_y[index], label_smoothing=a.smoothing).backward()
         optimizer.step()
     seconds += time.perf_counter() - start
 
@@ -99,5 +101,7 @@ model.eval()
 correct = 0
 with torch.inference_mode():
     for first in range(0, a.test, 250):
-        correct += (model((test_x[first:first + 250] * a.scale - mean) / std).argmax(1) == test_y[first:first + 250]).sum().item()
+        x = (test_x[first:first + 250] * a.scale - mean) / std
+        scores = model(x).softmax(1) + model(x.flip(3)).softmax(1) if a.tta_flip else model(x)
+        correct += (scores.argmax(1) == test_y[first:first + 250]).sum().item()
 print(json.dumps({"accuracy": correct / a.test, "seconds": round(seconds, 1)}))

@@ -1,12 +1,12 @@
 // FineTuning: transfer learning on a small data set, three ways, on the same images and the same test set:
 //   1. the ImageNet ResNet-18 as a frozen featurizer, then ML.NET's L-BFGS on its features (what ML.NET's
 //      ImageClassificationTrainer does: a frozen network and a trained softmax);
-//   2. the same network fine-tuned: the new head alone for --freeze epochs, then everything, the backbone at a tenth
-//      of the head's learning rate; the learning rate is the finder's suggestion;
+//   2. the same network fine-tuned with CnnTrainerOptions.FineTuningRecipe: the new head alone for --freeze epochs, then
+//      everything; the learning-rate finder's curve is charted, and --lr finder trains at its suggestion;
 //   3. ResNet-20 from scratch, for about as long as the fine-tuning took.
 // The pretrained network is the offline one of Microsoft.ML.DnnImageFeaturizer.ResNet18 (no download).
 // Usage: dotnet run -c Release --project samples/FineTuning
-//        [-- --train 1000 --test 10000 --size 64 --epochs 24 --freeze 2 --lr RATE --freeze-bn yes --data <fashion-mnist folder> | --images ROOT]
+//        [-- --train 1000 --test 10000 --size 64 --epochs 30 --freeze 2 --lr RATE|finder --freeze-bn yes --data <fashion-mnist folder> | --images ROOT]
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetCnn;
@@ -18,8 +18,6 @@ var arguments = new Arguments(args);
 var trainCount = arguments.Get("--train", 1000);
 var testCount = arguments.Get("--test", 10000);
 var size = arguments.Get("--size", 64);
-var epochs = arguments.Get("--epochs", 24);
-var freeze = arguments.Get("--freeze", 2);
 var imageRoot = arguments.GetOrNull("--images");
 var freezeBatchNorm = arguments.GetOrNull("--freeze-bn") is not null;
 
@@ -55,28 +53,34 @@ var featurized = ml.MulticlassClassification.Evaluate(lbfgs.Transform(featurizer
 var featurizeSeconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine($"1. frozen ResNet-18 features -> L-BFGS: test accuracy {featurized.MicroAccuracy:P2} ({featurizeSeconds:F0} s, scoring included)");
 
-// 2. Fine-tuning, at the rate the learning-rate finder suggests for the head.
-CnnTrainerOptions FineTune() => new()
+// 2. Fine-tuning with the built-in recipe.
+CnnTrainerOptions FineTune()
 {
-    Architecture = "resnet18_cntk", Weights = "IMAGENET1K_CNTK", ImageColumnName = column, VectorShape = vectorShape, ImageSize = size,
-    Epochs = epochs, FreezeEpochs = freeze, BackboneLearningRateFactor = 0.1, BatchSize = 32, Optimizer = CnnOptimizer.Adam, WeightDecay = 1e-4,
-    Schedule = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.5, RandomCropPadding = size / 8, HorizontalFlip = true, Seed = 1,
-    FreezeBatchNorm = freezeBatchNorm,
-};
-clock.Restart();
-var curve = ml.Cnn().FindLearningRate(train, FineTune(), steps: 60, minRate: 1e-6, maxRate: 1);
-// The finder reads the head's curve (the run starts frozen); its suggestion is where that loss falls fastest (--lr overrides).
-var rate = arguments.GetOrNull("--lr") is string given ? double.Parse(given, System.Globalization.CultureInfo.InvariantCulture) : curve.SuggestedRate;
-LearningRateChart.Save(curve, Path.Combine(Path.GetTempPath(), "finetuning-lr.png"));
-Console.WriteLine($"   learning-rate finder: suggests {curve.SuggestedRate:G2} (lowest loss at {curve.MinimumLossRate:G2}); using {rate:G2}; " +
-                  $"chart in {Path.Combine(Path.GetTempPath(), "finetuning-lr.png")} ({clock.Elapsed.TotalSeconds:F0} s)");
+    var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
+    (recipe.ImageColumnName, recipe.VectorShape, recipe.FreezeBatchNorm, recipe.Seed) = (column, vectorShape, freezeBatchNorm, 1);
+    recipe.Epochs = arguments.Get("--epochs", recipe.Epochs);
+    recipe.FreezeEpochs = arguments.Get("--freeze", recipe.FreezeEpochs);
+    return recipe;
+}
 var options = FineTune();
-options.LearningRate = rate;
+clock.Restart();
+// The finder reads the head's curve (the run starts frozen); its suggestion is where that loss falls fastest.
+var curve = ml.Cnn().FindLearningRate(train, FineTune(), steps: 60, minRate: 1e-6, maxRate: 1);
+var chart = Path.Combine(Path.GetTempPath(), "finetuning-lr.png");
+LearningRateChart.Save(curve, chart);
+options.LearningRate = arguments.GetOrNull("--lr") switch
+{
+    null => options.LearningRate,
+    "finder" => curve.SuggestedRate,
+    var given => double.Parse(given, System.Globalization.CultureInfo.InvariantCulture),
+};
+Console.WriteLine($"   learning-rate finder: suggests {curve.SuggestedRate:G2} (lowest loss at {curve.MinimumLossRate:G2}); using {options.LearningRate:G2}; " +
+                  $"chart in {chart} ({clock.Elapsed.TotalSeconds:F0} s)");
 clock.Restart();
 using var fineTuned = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 var fineTuneSeconds = clock.Elapsed.TotalSeconds;
 var fineTunedMetrics = ml.MulticlassClassification.Evaluate(fineTuned.Transform(test));
-Console.WriteLine($"2. fine-tuned ResNet-18 ({freeze} frozen epochs of {epochs}): test accuracy {fineTunedMetrics.MicroAccuracy:P2} " +
+Console.WriteLine($"2. fine-tuned ResNet-18 ({options.FreezeEpochs} frozen epochs of {options.Epochs}): test accuracy {fineTunedMetrics.MicroAccuracy:P2} " +
                   $"({fineTuneSeconds:F0} s of training, {fineTunedMetrics.MicroAccuracy * 100 - featurized.MicroAccuracy * 100:+0.0;-0.0} points over features + L-BFGS)");
 
 // 3. ResNet-20 from scratch, given about the fine-tuning's time.

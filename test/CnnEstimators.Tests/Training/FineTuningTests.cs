@@ -153,6 +153,31 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void FineTuningRecipe_StartsFromTheWeights_TheHeadAloneFirst_ThenTheWholeNetwork()
+    {
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        using var pretrained = CnnZoo.Create("resnet18_cntk", weights: "IMAGENET1K_CNTK");
+        var view = Pipelines.ImagesView(ml, Examples.Take(32));
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+        var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", imageSize: 32);
+        (recipe.Epochs, recipe.Seed, recipe.Threads) = (3, 3, 2);   // its 2 frozen epochs, then one of everything
+
+        using var trained = ml.MulticlassClassification.Trainers.Cnn(recipe).Fit(data);
+
+        recipe.RandomCropPadding.Should().Be(4, "crops pad an eighth of the image size");
+        trained.Preprocessing.Height.Should().Be(32);
+        trained.TestTimeFlip.Should().BeTrue("the recipe scores each image together with its mirror image");
+        trained.Preprocessing.Normalization.Mean.Should().Equal(pretrained.DefaultNormalization!.Mean, "the weights' normalisation is used");
+        messages.Should().Contain(m => m.Contains("Epoch 3: the backbone learns from now on (at 1 times the head's learning rate)", StringComparison.Ordinal));
+        Same(trained.Model.state_dict()["body.layer1.0.conv1.weight"], pretrained.state_dict()["body.layer1.0.conv1.weight"])
+            .Should().BeFalse("the whole network learns after the frozen epochs");
+        FluentActions.Invoking(() => CnnTrainerOptions.FineTuningRecipe("resnet18", "IMAGENET1K_V1", imageSize: 28)).Should().Throw<ArgumentException>()
+            .WithMessage("*image size of at least 32 pixels, not 28*");
+    }
+
+    [Fact]
     public void PretrainedModel_WithFrozenEpochs_KeepsItsImportedBackboneWhileTheHeadLearns()
     {
         var ml = new MLContext(seed: 1);

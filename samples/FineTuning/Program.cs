@@ -54,18 +54,14 @@ var featurizeSeconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine($"1. frozen ResNet-18 features -> L-BFGS: test accuracy {featurized.MicroAccuracy:P2} ({featurizeSeconds:F0} s, scoring included)");
 
 // 2. Fine-tuning with the built-in recipe.
-CnnTrainerOptions FineTune()
-{
-    var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
-    (recipe.ImageColumnName, recipe.VectorShape, recipe.FreezeBatchNorm, recipe.Seed) = (column, vectorShape, freezeBatchNorm, 1);
-    recipe.Epochs = arguments.Get("--epochs", recipe.Epochs);
-    recipe.FreezeEpochs = arguments.Get("--freeze", recipe.FreezeEpochs);
-    return recipe;
-}
-var options = FineTune();
+var options = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
+(options.ImageColumnName, options.VectorShape, options.FreezeBatchNorm, options.Seed) = (column, vectorShape, freezeBatchNorm, 1);
+options.Epochs = arguments.Get("--epochs", options.Epochs);
+options.FreezeEpochs = arguments.Get("--freeze", options.FreezeEpochs);
 clock.Restart();
-// The finder reads the head's curve (the run starts frozen); its suggestion is where that loss falls fastest.
-var curve = ml.Cnn().FindLearningRate(train, FineTune(), steps: 60, minRate: 1e-6, maxRate: 1);
+// The finder trains a copy of the run (the options are left as they are) and reads the head's curve, as the run starts
+// frozen; its suggestion is where that loss falls fastest.
+var curve = ml.Cnn().FindLearningRate(train, options, steps: 60, minRate: 1e-6, maxRate: 1);
 var chart = Path.Combine(Path.GetTempPath(), "finetuning-lr.png");
 LearningRateChart.Save(curve, chart);
 options.LearningRate = arguments.GetOrNull("--lr") switch

@@ -11,10 +11,17 @@ public class FineTuningTests
 {
     private static readonly List<ShapeExample> Examples = Shapes.Generate(96, seed: 15);
 
-    private static IDataView Data(MLContext ml)
+    private static IDataView Data(MLContext ml, int rows = 96)
     {
-        var view = Pipelines.ImagesView(ml, Examples);
+        var view = Pipelines.ImagesView(ml, Examples.Take(rows));
         return ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+    }
+
+    private static List<string> LogOf(MLContext ml)
+    {
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        return messages;
     }
 
     private static CnnTrainerOptions Options(CnnModel model, int epochs, int freeze) => new()
@@ -138,11 +145,9 @@ public class FineTuningTests
     public void Weights_ByName_StartFromThePretrainedNetwork_WithItsPreprocessing()
     {
         var ml = new MLContext(seed: 1);
-        var messages = new List<string>();
-        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var messages = LogOf(ml);
         using var pretrained = CnnZoo.Create("resnet18_cntk", weights: "IMAGENET1K_CNTK");
-        var view = Pipelines.ImagesView(ml, Examples.Take(16));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+        var data = Data(ml, rows: 16);
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(architecture: "resnet18_cntk", epochs: 1, batchSize: 16, weights: "IMAGENET1K_CNTK").Fit(data);
 
@@ -156,11 +161,9 @@ public class FineTuningTests
     public void FineTuningRecipe_StartsFromTheWeights_TheHeadAloneFirst_ThenTheWholeNetwork()
     {
         var ml = new MLContext(seed: 1);
-        var messages = new List<string>();
-        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var messages = LogOf(ml);
         using var pretrained = CnnZoo.Create("resnet18_cntk", weights: "IMAGENET1K_CNTK");
-        var view = Pipelines.ImagesView(ml, Examples.Take(32));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+        var data = Data(ml, rows: 32);
         var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", imageSize: 32);
         (recipe.Epochs, recipe.Seed, recipe.Threads) = (3, 3, 2);   // its 2 frozen epochs, then one of everything
 
@@ -184,8 +187,7 @@ public class FineTuningTests
         using var model = CnnZoo.Create("resnet18_cntk", numClasses: 4, weights: "IMAGENET1K_CNTK");
         var imported = Snapshot(model);
         Dictionary<string, Tensor>? afterFrozenEpoch = null;
-        var view = Pipelines.ImagesView(ml, Examples.Take(16));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+        var data = Data(ml, rows: 16);
         var options = new CnnTrainerOptions
         {
             Model = model, Epochs = 2, FreezeEpochs = 1, BatchSize = 8, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.01, Seed = 3, Threads = 2,

@@ -27,7 +27,7 @@ internal static class ClassifierCheckpoint
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
-        bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null);
+        bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null, string? ArchitectureArguments = null);
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -39,7 +39,8 @@ internal static class ClassifierCheckpoint
         var config = new Config(FormatVersion, model.Architecture, model.NumClasses, model.InChannels,
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
-            contents.History.ToList(), contents.TestTime?.Flip ?? false, contents.QuantizedGraph is not null, contents.TestTime?.CropSize);
+            contents.History.ToList(), contents.TestTime?.Flip ?? false, contents.QuantizedGraph is not null, contents.TestTime?.CropSize,
+            CnnZoo.ArgumentsToJson(model.Arguments));
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
@@ -76,7 +77,8 @@ internal static class ClassifierCheckpoint
                 throw new InvalidDataException(
                     $"'{path}': architecture '{config.Architecture}' is not registered; register it with CnnZoo.Register before loading.");
             var weights = ZipIntegrity.ReadVerified(Entry(zip, path, WeightsEntry), path);
-            model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels);
+            model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels,
+                arguments: CnnZoo.ArgumentsFromJson(config.Architecture, config.ArchitectureArguments));
             if (model.FixedImageSize is int size ? config.Height != size || config.Width != size : Math.Min(config.Height, config.Width) < model.MinImageSize)
                 throw Corrupt(path, $"input size {config.Height}x{config.Width} is one {config.Architecture} cannot take " +
                                     $"({(model.FixedImageSize is int s ? $"only {s}x{s}" : $"at least {model.MinImageSize}x{model.MinImageSize}")})");

@@ -221,12 +221,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             throw new ArgumentException(
                 $"Checkpoint '{options.ResumeFromCheckpoint}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
                 $"the data has {classes} classes and the options ask for {inChannels} channels.");
+        var arguments = resumed is not null ? ResumedArguments(options, resumed) : options.ArchitectureArguments;
         lock (InitialisationGate)
         {
             manual_seed(seed);
             if (options.Weights is null)
-                return CnnZoo.Create(architecture, classes, inChannels);
-            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Weights);
+                return CnnZoo.Create(architecture, classes, inChannels, arguments: arguments);
+            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Weights, arguments);
             var theirs = pretrained.PretrainedWeights!.Categories.Count;
             channel.Info(MessageSensitivity.None, theirs == classes
                 ? $"Starting from {pretrained.PretrainedWeights}, its classifier kept ({classes} classes)."
@@ -235,6 +236,25 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                     : $"Starting from {pretrained.PretrainedWeights}; its classifier was reset from {theirs} to {classes} classes.");
             return pretrained;
         }
+    }
+
+    // A checkpoint rebuilds the variant it was written by; options that ask for another one are refused rather than ignored.
+    private static object? ResumedArguments(CnnTrainerOptions options, TrainingCheckpoint.State resumed)
+    {
+        object? saved;
+        try
+        {
+            saved = CnnZoo.ArgumentsFromJson(resumed.Architecture, resumed.ArchitectureArguments);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{options.ResumeFromCheckpoint}': {e.Message}", e);
+        }
+        if (options.ArchitectureArguments is not null && !Equals(options.ArchitectureArguments, saved ?? CnnZoo.DefaultArguments(resumed.Architecture)))
+            throw new ArgumentException(
+                $"Checkpoint '{options.ResumeFromCheckpoint}' holds {resumed.Architecture} with arguments {resumed.ArchitectureArguments ?? "(the defaults)"}, " +
+                $"but ArchitectureArguments asks for {CnnZoo.ArgumentsToJson(options.ArchitectureArguments)}: leave them unset to resume, or start a new run.");
+        return saved;
     }
 
     // The network's input: the options' size or the model's; the options' mean and std, else a pretrained model's own

@@ -84,6 +84,13 @@ public sealed class CnnTrainerOptions
     /// <summary>Registry name of the architecture (see <c>CnnZoo.Names</c>). Ignored when <see cref="Model"/> is set.</summary>
     public string Architecture { get; set; } = "resnet18";
 
+    /// <summary>
+    /// The variant of <see cref="Architecture"/> to build, of the type its registry entry takes (<c>CnnZoo.ArgumentsType(name)</c>: e.g.
+    /// <see cref="ResNetArguments"/> for other blocks per stage or width, <see cref="VggArguments"/>, <see cref="CifarResNetArguments"/>);
+    /// null builds the registered default. Checkpoints and saved models record it, so reloading rebuilds the same variant.
+    /// </summary>
+    public object? ArchitectureArguments { get; set; }
+
     /// <summary>A model to fine-tune (built or loaded by you, e.g. with pretrained weights); its head is reset to the label's class count when that differs.</summary>
     public CnnModel? Model { get; set; }
 
@@ -340,6 +347,14 @@ public sealed class CnnTrainerOptions
         Check(BackboneLearningRateFactor > 0 && double.IsFinite(BackboneLearningRateFactor),
             $"BackboneLearningRateFactor must be greater than 0; got {BackboneLearningRateFactor}.");
         Check(Weights is null || Model is null, "Set Weights (pretrained weights of Architecture) or Model, not both.");
+        Check(ArchitectureArguments is null || Model is null, "Set ArchitectureArguments (a variant of Architecture) or Model, not both.");
+        if (ArchitectureArguments is not null && Model is null && CnnZoo.IsRegistered(Architecture))
+        {
+            var expected = CnnZoo.ArgumentsType(Architecture);
+            Check(expected == ArchitectureArguments.GetType(), expected is null
+                ? $"ArchitectureArguments: '{Architecture}' takes no arguments; got {ArchitectureArguments.GetType().Name}."
+                : $"ArchitectureArguments: '{Architecture}' takes {expected.Name}; got {ArchitectureArguments.GetType().Name}.");
+        }
         Check(ColorJitter.Brightness >= 0 && ColorJitter.Contrast >= 0 && ColorJitter.Saturation >= 0,
             $"ColorJitter strengths must be 0 or more; got {ColorJitter}.");
         Check(ColorJitter.Brightness <= 1 && ColorJitter.Contrast <= 1 && ColorJitter.Saturation <= 1,

@@ -26,7 +26,8 @@ internal sealed class TrainingCheckpoint
     /// </summary>
     public sealed record State(
         string Architecture, int NumClasses, int InChannels, int EpochsDone, double PlateauScale, double PlateauBest, int PlateauWait,
-        double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History, long EmaUpdates = 0);
+        double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History, long EmaUpdates = 0,
+        string? ArchitectureArguments = null);
 
     public static void Write(string path, State state, nn.Module model, OptimizerHelper optimizer, Generator generator,
         IReadOnlyDictionary<string, Tensor>? bestWeights, IReadOnlyDictionary<string, Tensor>? averageWeights = null)

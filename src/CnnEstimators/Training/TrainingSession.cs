@@ -125,7 +125,7 @@ internal sealed class TrainingSession
             if (options.CheckpointPath is string checkpoint)
                 TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
                     state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestScore, state.SinceBest, state.BestEpoch, History,
-                    average?.Updates ?? 0), model, optimizer, generator, best, average?.Average);
+                    average?.Updates ?? 0, CnnZoo.ArgumentsToJson(model.Arguments)), model, optimizer, generator, best, average?.Average);
             var message = $"epoch {epoch + 1}/{options.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
                           (validated is { } m ? $", validation loss {m.Loss:F4}, validation accuracy {m.Accuracy:P2}" : "") +
                           $", lr {rate:G4}, {imagesPerSecond:F0} images/s" + (reduced ? " (plateau: learning rate divided by 10)" : "");

@@ -38,6 +38,13 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     public string Architecture { get; internal set; }
 
     /// <summary>
+    /// The rest of the model's identity: the registry arguments <see cref="CnnZoo.Create"/> built it with (e.g. a
+    /// <see cref="ResNetArguments"/> with other blocks or width), recorded in checkpoints, saved models and ONNX metadata so that
+    /// reloading rebuilds the same variant. Null for architectures that take no arguments and for models constructed directly.
+    /// </summary>
+    public object? Arguments { get; internal set; }
+
+    /// <summary>
     /// The pixel normalisation the weights were trained with, for pretrained models (as torchvision's weights carry their
     /// transforms): scoring, featurizing and fine-tuning use it unless told otherwise. Null for freshly initialised weights.
     /// </summary>

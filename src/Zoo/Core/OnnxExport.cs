@@ -74,14 +74,27 @@ internal static class OnnxExport
             graph.Node("ArgMax", [logits], argMax, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
             graph.Graph.Output.Add(OnnxGraph.Int64Value(argMax, batched));
         }
-        return ToModelBytes(graph);
+        return ToModelBytes(graph, Identity(model));
     }
 
-    /// <summary>The graph as a serialised ONNX model of our opset.</summary>
-    public static byte[] ToModelBytes(OnnxGraph graph)
+    /// <summary>The ONNX metadata keys that name the network a graph was exported from.</summary>
+    public const string ArchitectureKey = "mlnetcnn.architecture", ArgumentsKey = "mlnetcnn.arguments";
+
+    // The model's identity, so a reader of the graph can tell a variant (another depth or width) from the registered default.
+    private static IEnumerable<(string Key, string Value)> Identity(CnnModel model)
+    {
+        yield return (ArchitectureKey, model.Architecture);
+        if (CnnZoo.ArgumentsToJson(model.Arguments) is string arguments)
+            yield return (ArgumentsKey, arguments);
+    }
+
+    /// <summary>The graph as a serialised ONNX model of our opset, with the given metadata.</summary>
+    public static byte[] ToModelBytes(OnnxGraph graph, IEnumerable<(string Key, string Value)>? metadata = null)
     {
         var proto = new ModelProto { IrVersion = 8, ProducerName = "MLNetCnn", Graph = graph.Graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (key, value) in metadata ?? [])
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return proto.ToByteArray();
     }
 

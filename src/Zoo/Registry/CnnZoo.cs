@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
@@ -10,7 +11,10 @@ namespace MLNetCnn.Zoo;
 public static class CnnZoo
 {
     private static readonly object Gate = new();
-    private static readonly SortedDictionary<string, Func<int, int, CnnModel>> Builders = new(StringComparer.Ordinal);
+    private static readonly SortedDictionary<string, Builder> Builders = new(StringComparer.Ordinal);
+
+    // A registered family: how to build it, and the type and defaults of its arguments (none for a fixed architecture).
+    private sealed record Builder(Type? ArgumentsType, object? Defaults, Func<int, int, object?, CnnModel> Build);
 
     static CnnZoo()
     {
@@ -18,18 +22,19 @@ public static class CnnZoo
         Register("alexnet_2012", (classes, channels) => AlexNet.Paper2012(classes, channels));
         foreach (var depth in Vgg.Configurations.Keys)
         {
-            Register($"vgg{depth}", (classes, channels) => Vgg.Create(depth, batchNorm: false, classes, channels));
-            Register($"vgg{depth}_bn", (classes, channels) => Vgg.Create(depth, batchNorm: true, classes, channels));
+            Register($"vgg{depth}", new VggArguments(), (classes, channels, arguments) => Vgg.Create(depth, batchNorm: false, classes, channels, arguments));
+            Register($"vgg{depth}_bn", new VggArguments(), (classes, channels, arguments) => Vgg.Create(depth, batchNorm: true, classes, channels, arguments));
         }
         Register("googlenet", (classes, channels) => new GoogLeNet(classes, channels, auxLogits: false));
         Register("googlenet_aux", (classes, channels) => new GoogLeNet(classes, channels, auxLogits: true));
         foreach (var depth in ResNet.Depths.Keys)
-            Register($"resnet{depth}", (classes, channels) => new ResNet(depth, classes, channels));
+            Register($"resnet{depth}", ResNet.DefaultArguments(depth), (classes, channels, arguments) => new ResNet(depth, arguments, classes, channels));
         Register("resnet18_cntk", (classes, channels) => ResNet.Cntk18(classes, channels));
         foreach (var depth in CifarResNet.PaperDepths)
         {
-            Register($"resnet{depth}", (classes, channels) => new CifarResNet(depth, residual: true, classes, channels));
-            Register($"plain{depth}", (classes, channels) => new CifarResNet(depth, residual: false, classes, channels));
+            var arguments = CifarResNet.DefaultArguments(depth);
+            Register($"resnet{depth}", arguments, (classes, channels, a) => new CifarResNet(residual: true, a, classes, channels));
+            Register($"plain{depth}", arguments, (classes, channels, a) => new CifarResNet(residual: false, a, classes, channels));
         }
         // The imported ML.NET ResNet-18's shape, so its checkpoints rebuild (the weights, mean image included, come from the file).
         Register(DnnFeaturizerResNet18.RegistryName, DnnFeaturizerResNet18.Empty);
@@ -66,22 +71,72 @@ public static class CnnZoo
     /// <param name="numClasses">Number of classes of the classifier.</param>
     /// <param name="inChannels">Image channels: 3 for colour, 1 for grey (pretrained weights take colour).</param>
     /// <param name="weights">Pretrained weights by name, e.g. <c>IMAGENET1K_V1</c>; null for none.</param>
+    /// <param name="arguments">The variant to build, of the family's argument type (<see cref="ArgumentsType"/>, e.g.
+    /// <see cref="ResNetArguments"/>); null for the registered defaults (<see cref="DefaultArguments"/>). They become the model's
+    /// <see cref="CnnModel.Arguments"/>, part of its identity.</param>
     /// <exception cref="ArgumentException">The name is not registered (the message lists those that are), the weights are unknown for it
-    /// (the message lists its weights), or the channels are not the weights'.</exception>
+    /// (the message lists its weights), the channels are not the weights', the arguments are of another type than the family takes
+    /// or out of range, or pretrained weights are asked for a variant other than the one they were trained as.</exception>
     /// <exception cref="IOException">The weights could not be fetched (the message says where to put the file by hand).</exception>
     /// <exception cref="InvalidDataException">The fetched file does not match its hash.</exception>
-    public static CnnModel Create(string name, int numClasses = 1000, int inChannels = 3, string? weights = null)
+    public static CnnModel Create(string name, int numClasses = 1000, int inChannels = 3, string? weights = null, object? arguments = null)
     {
         ArgumentNullException.ThrowIfNull(name);
+        var builder = Find(name);
+        if (arguments is not null && builder.ArgumentsType != arguments.GetType())
+            throw new ArgumentException(builder.ArgumentsType is null
+                ? $"Architecture '{name}' takes no arguments; got {arguments.GetType().Name}."
+                : $"Architecture '{name}' takes {builder.ArgumentsType.Name}; got {arguments.GetType().Name}.", nameof(arguments));
         if (weights is not null)
+        {
+            if (arguments is not null && !Equals(arguments, builder.Defaults))
+                throw new ArgumentException(
+                    $"Pretrained weights of '{name}' are for its registered variant ({ArgumentsToJson(builder.Defaults)}), not {ArgumentsToJson(arguments)}: " +
+                    "leave the arguments out to fine-tune, or train the variant from scratch.", nameof(arguments));
             return CreatePretrained(name, numClasses, inChannels, weights);
-        Func<int, int, CnnModel>? build;
-        lock (Gate) Builders.TryGetValue(name, out build);
-        if (build is null)
-            throw new ArgumentException($"Unknown architecture '{name}'. Registered: {string.Join(", ", Names)}.", nameof(name));
-        var model = build(numClasses, inChannels);
+        }
+        var chosen = arguments ?? builder.Defaults;
+        var model = builder.Build(numClasses, inChannels, chosen);
         model.Architecture = name;  // the registry key is the model's identity, whatever its class calls itself
+        model.Arguments = chosen;
         return model;
+    }
+
+    /// <summary>The type of the arguments <paramref name="name"/>'s builder takes (e.g. <see cref="ResNetArguments"/>), or null when it takes none.</summary>
+    /// <exception cref="ArgumentException">The name is not registered.</exception>
+    public static Type? ArgumentsType(string name) => Find(name).ArgumentsType;
+
+    /// <summary>The arguments <paramref name="name"/> is built with when none are given (e.g. blocks [2, 2, 2, 2] for <c>resnet18</c>), or null when it takes none.</summary>
+    /// <exception cref="ArgumentException">The name is not registered.</exception>
+    public static object? DefaultArguments(string name) => Find(name).Defaults;
+
+    /// <summary>Arguments as the JSON that checkpoints and ONNX metadata record them in; null for none.</summary>
+    public static string? ArgumentsToJson(object? arguments) => arguments is null ? null : JsonSerializer.Serialize(arguments, arguments.GetType());
+
+    /// <summary>Reads arguments of <paramref name="name"/>'s type from JSON (<see cref="ArgumentsToJson"/>'s); null JSON gives null.</summary>
+    /// <exception cref="ArgumentException">The name is not registered, takes no arguments, or the JSON is not its arguments.</exception>
+    public static object? ArgumentsFromJson(string name, string? json)
+    {
+        if (json is null)
+            return null;
+        var type = ArgumentsType(name)
+            ?? throw new ArgumentException($"Architecture '{name}' takes no arguments, but arguments were given: {json}.", nameof(json));
+        try
+        {
+            return JsonSerializer.Deserialize(json, type) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"'{json}' is not {type.Name} for architecture '{name}': {e.Message}", nameof(json), e);
+        }
+    }
+
+    private static Builder Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Builder? builder;
+        lock (Gate) Builders.TryGetValue(name, out builder);
+        return builder ?? throw new ArgumentException($"Unknown architecture '{name}'. Registered: {string.Join(", ", Names)}.", nameof(name));
     }
 
     /// <summary>
@@ -93,7 +148,7 @@ public static class CnnZoo
         if (!IsRegistered(model.Architecture))
             return $"architecture '{model.Architecture}' ({model.GetType().Name}) is not registered; register it with CnnZoo.Register " +
                    "and build the model with CnnZoo.Create, so it can be rebuilt when loading";
-        using var twin = Create(model.Architecture, model.NumClasses, model.InChannels);
+        using var twin = Create(model.Architecture, model.NumClasses, model.InChannels, arguments: model.Arguments);
         if (twin.GetType() != model.GetType())
             return $"the name '{model.Architecture}' builds a {twin.GetType().Name}, but this model is a {model.GetType().Name}; " +
                    "register your class under a name of its own with CnnZoo.Register and build it with CnnZoo.Create";
@@ -103,7 +158,7 @@ public static class CnnZoo
             .Where(key => !expected.TryGetValue(key, out var shape) || !actual.TryGetValue(key, out var tensor) || !tensor.shape.SequenceEqual(shape))
             .Take(5).ToList();
         return differing.Count == 0 ? null
-            : $"'{model.Architecture}' rebuilt with {model.NumClasses} classes and {model.InChannels} channels does not have this model's weights " +
+            : $"'{model.Architecture}' rebuilt with {model.NumClasses} classes, {model.InChannels} channels and arguments {ArgumentsToJson(model.Arguments) ?? "none"} does not have this model's weights " +
               $"(first differing keys: {string.Join(", ", differing)}); register a builder that reproduces the model's shape";
     }
 
@@ -198,6 +253,7 @@ public static class CnnZoo
         }
         model.DefaultNormalization = entry.Normalization;
         model.PretrainedWeights = entry;
+        model.Arguments = Find(name).Defaults;
         return model;
     }
 
@@ -209,11 +265,38 @@ public static class CnnZoo
     /// <exception cref="ArgumentException">The name is already registered.</exception>
     public static void Register(string name, Func<int, int, CnnModel> build)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(build);
+        Add(name, new Builder(null, null, (classes, channels, _) => build(classes, channels)));
+    }
+
+    /// <summary>
+    /// Adds a parameterised family to the registry: <see cref="Create"/> passes it the caller's arguments or
+    /// <paramref name="defaults"/>, and checkpoints, saved models and ONNX metadata record the arguments (as JSON, so
+    /// <typeparamref name="TArguments"/> must round-trip through System.Text.Json; a record of numbers, strings and lists does)
+    /// to rebuild the same variant when loading.
+    /// </summary>
+    /// <param name="name">A new name.</param>
+    /// <param name="defaults">The arguments of the family's standard member.</param>
+    /// <param name="build">Builds the model from (numClasses, inChannels, arguments).</param>
+    /// <exception cref="ArgumentException">The name is already registered, or the defaults do not survive a JSON round trip.</exception>
+    public static void Register<TArguments>(string name, TArguments defaults, Func<int, int, TArguments, CnnModel> build) where TArguments : class
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(build);
+        var json = ArgumentsToJson(defaults)!;
+        if (!Equals(JsonSerializer.Deserialize<TArguments>(json), defaults))
+            throw new ArgumentException(
+                $"{typeof(TArguments).Name} does not survive a JSON round trip ({json} reads back as something else), so a saved variant could not be rebuilt: " +
+                "use a record of public init properties (lists need an Equals that compares their items).", nameof(defaults));
+        Add(name, new Builder(typeof(TArguments), defaults, (classes, channels, arguments) => build(classes, channels, (TArguments)arguments!)));
+    }
+
+    private static void Add(string name, Builder builder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         lock (Gate)
         {
-            if (!Builders.TryAdd(name, build))
+            if (!Builders.TryAdd(name, builder))
                 throw new ArgumentException($"Architecture '{name}' is already registered; choose another name.", nameof(name));
         }
     }

@@ -21,6 +21,7 @@ public sealed class CifarResNet : CnnModel
     private readonly Sequential layer1, layer2, layer3;
     private readonly AdaptiveAvgPool2d avgpool;
     private Linear fc;
+    private readonly int featureLength;
 
     /// <summary>Builds a CIFAR ResNet (or plain net) of depth <c>6n + 2</c>.</summary>
     /// <param name="depth">Weight layers: 20, 32, 44, 56, 110, or any <c>6n + 2</c>.</param>
@@ -28,24 +29,40 @@ public sealed class CifarResNet : CnnModel
     /// <param name="numClasses">Number of classes.</param>
     /// <param name="inChannels">Image channels.</param>
     public CifarResNet(int depth, bool residual, int numClasses = 10, int inChannels = 3)
-        : base($"{(residual ? "resnet" : "plain")}{depth}", numClasses, inChannels)
+        : this(residual, DefaultArguments(depth), numClasses, inChannels)
     {
-        if (depth < 8 || (depth - 2) % 6 != 0)
-            throw new ArgumentOutOfRangeException(nameof(depth), depth, "CIFAR ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...).");
-        var blocks = (depth - 2) / 6;
-        conv1 = Conv2d(inChannels, 16, kernel_size: 3, padding: 1, bias: false);
-        bn1 = BatchNorm2d(16);
-        layer1 = MakeStage(16, 16, blocks, stride: 1, residual);
-        layer2 = MakeStage(16, 32, blocks, stride: 2, residual);
-        layer3 = MakeStage(32, 64, blocks, stride: 2, residual);
+    }
+
+    /// <summary>Builds the CIFAR ResNet (or plain net) that <paramref name="arguments"/> describe; its name gives its depth.</summary>
+    /// <exception cref="ArgumentException">The arguments are out of range (the message lists each problem).</exception>
+    public CifarResNet(bool residual, CifarResNetArguments arguments, int numClasses = 10, int inChannels = 3)
+        : base($"{(residual ? "resnet" : "plain")}{arguments?.Depth}", numClasses, inChannels)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (arguments.Problems() is { Count: > 0 } problems)
+            throw new ArgumentException($"{Architecture}: invalid CifarResNetArguments: {string.Join("; ", problems)}.", nameof(arguments));
+        var (blocks, width) = (arguments.BlocksPerStage, arguments.WidthMultiplier);
+        var (c1, c2, c3) = (WidthMultiplier.Scale(16, width), WidthMultiplier.Scale(32, width), WidthMultiplier.Scale(64, width));
+        conv1 = Conv2d(inChannels, c1, kernel_size: 3, padding: 1, bias: false);
+        bn1 = BatchNorm2d(c1);
+        layer1 = MakeStage(c1, c1, blocks, stride: 1, residual);
+        layer2 = MakeStage(c1, c2, blocks, stride: 2, residual);
+        layer3 = MakeStage(c2, c3, blocks, stride: 2, residual);
         avgpool = AdaptiveAvgPool2d(1);
-        fc = Linear(64, numClasses);
+        featureLength = c3;
+        fc = Linear(c3, numClasses);
         RegisterComponents();
         ResNetInitialisation.Apply(this);
     }
 
+    /// <summary>The arguments of the depth-<paramref name="depth"/> net: <c>n = (depth - 2) / 6</c> blocks per stage, width 1.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The depth is not 6n + 2 with n at least 1.</exception>
+    public static CifarResNetArguments DefaultArguments(int depth) => depth >= 8 && (depth - 2) % 6 == 0
+        ? new() { BlocksPerStage = (depth - 2) / 6 }
+        : throw new ArgumentOutOfRangeException(nameof(depth), depth, "CIFAR ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...).");
+
     /// <inheritdoc />
-    public override int NumFeatures => 64;
+    public override int NumFeatures => featureLength;
 
     /// <inheritdoc />
     public override int DefaultImageSize => 32;
@@ -71,7 +88,7 @@ public sealed class CifarResNet : CnnModel
     /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses)
     {
-        fc = Linear(64, numClasses);
+        fc = Linear(featureLength, numClasses);
         ReplaceModule(nameof(fc), fc);
     }
 

@@ -33,34 +33,50 @@ public sealed class ResNet : CnnModel
 
     /// <summary>Builds the ResNet of the given depth (18, 34, 50, 101 or 152).</summary>
     public ResNet(int depth, int numClasses = 1000, int inChannels = 3)
-        : this($"resnet{depth}", Spec(depth), numClasses, inChannels, cntkPadding: false)
+        : this(depth, arguments: null, numClasses, inChannels)
     {
     }
+
+    /// <summary>
+    /// Builds a variant of the ResNet of the given depth: its block type (basic for 18 and 34, bottleneck from 50), with the
+    /// stages and width of <paramref name="arguments"/> (null: the depth's own, see <see cref="DefaultArguments"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The arguments are out of range (the message lists each problem).</exception>
+    public ResNet(int depth, ResNetArguments? arguments, int numClasses = 1000, int inChannels = 3)
+        : this($"resnet{depth}", Spec(depth).Bottleneck, arguments ?? DefaultArguments(depth), numClasses, inChannels, cntkPadding: false)
+    {
+    }
+
+    /// <summary>The arguments of the paper's ResNet of this depth: its blocks per stage, width 1.</summary>
+    public static ResNetArguments DefaultArguments(int depth) => new() { Blocks = Spec(depth).Blocks.ToArray() };
 
     /// <summary>
     /// The ResNet-18 of ML.NET's <c>DnnImageFeaturizer</c> (a CNTK export): blocks [2, 2, 2, 3] and CNTK's "same"
     /// padding (the odd pixel at the top and left) on the stem and the strided layers.
     /// </summary>
     public static ResNet Cntk18(int numClasses = 1000, int inChannels = 3)
-        => new("resnet18_cntk", (false, [2, 2, 2, 3]), numClasses, inChannels, cntkPadding: true);
+        => new("resnet18_cntk", bottleneck: false, new ResNetArguments { Blocks = [2, 2, 2, 3] }, numClasses, inChannels, cntkPadding: true);
 
     private static (bool Bottleneck, int[] Blocks) Spec(int depth) => Depths.TryGetValue(depth, out var spec)
         ? spec
         : throw new ArgumentOutOfRangeException(nameof(depth), depth, $"ResNet depth must be one of {string.Join(", ", Depths.Keys)}.");
 
-    private ResNet(string architecture, (bool Bottleneck, int[] Blocks) spec, int numClasses, int inChannels, bool cntkPadding)
+    private ResNet(string architecture, bool bottleneck, ResNetArguments arguments, int numClasses, int inChannels, bool cntkPadding)
         : base(architecture, numClasses, inChannels)
     {
+        if (arguments.Problems() is { Count: > 0 } problems)
+            throw new ArgumentException($"{architecture}: invalid ResNetArguments: {string.Join("; ", problems)}.", nameof(arguments));
+        var (blocks, width) = (arguments.Blocks, arguments.WidthMultiplier);
         conv1Padding = cntkPadding ? AsymmetricPadding.Same(7, 2) : null;
         maxpoolPadding = cntkPadding ? AsymmetricPadding.Same(3, 2, double.NegativeInfinity) : null;
-        conv1 = Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: cntkPadding ? 0 : 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        long channels = WidthMultiplier.Scale(64, width);
+        conv1 = Conv2d(inChannels, channels, kernel_size: 7, stride: 2, padding: cntkPadding ? 0 : 3, bias: false);
+        bn1 = BatchNorm2d(channels);
         maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: cntkPadding ? 0 : 1);
-        long channels = 64;
-        layer1 = MakeStage(spec.Bottleneck, ref channels, 64, spec.Blocks[0], stride: 1, cntkPadding);
-        layer2 = MakeStage(spec.Bottleneck, ref channels, 128, spec.Blocks[1], stride: 2, cntkPadding);
-        layer3 = MakeStage(spec.Bottleneck, ref channels, 256, spec.Blocks[2], stride: 2, cntkPadding);
-        layer4 = MakeStage(spec.Bottleneck, ref channels, 512, spec.Blocks[3], stride: 2, cntkPadding);
+        layer1 = MakeStage(bottleneck, ref channels, WidthMultiplier.Scale(64, width), blocks[0], stride: 1, cntkPadding);
+        layer2 = MakeStage(bottleneck, ref channels, WidthMultiplier.Scale(128, width), blocks[1], stride: 2, cntkPadding);
+        layer3 = MakeStage(bottleneck, ref channels, WidthMultiplier.Scale(256, width), blocks[2], stride: 2, cntkPadding);
+        layer4 = MakeStage(bottleneck, ref channels, WidthMultiplier.Scale(512, width), blocks[3], stride: 2, cntkPadding);
         featureLength = (int)channels;
         avgpool = AdaptiveAvgPool2d(1);
         fc = Linear(featureLength, numClasses);

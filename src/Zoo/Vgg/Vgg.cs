@@ -43,16 +43,30 @@ public sealed class Vgg : FullyConnectedHeadModel
     /// <param name="numClasses">Number of classes.</param>
     /// <param name="inChannels">Image channels.</param>
     /// <param name="dropout">Dropout before fc7 and fc8.</param>
-    public Vgg(string architecture, IReadOnlyList<Layer> layers, bool batchNorm, int numClasses = 1000, int inChannels = 3, double dropout = 0.5)
-        : base(architecture, numClasses, inChannels, MakeFeatures(layers, batchNorm, inChannels), AdaptiveAvgPool2d(7), Classifier(numClasses, dropout))
+    /// <param name="hiddenUnits">Units of fc6 and fc7.</param>
+    public Vgg(string architecture, IReadOnlyList<Layer> layers, bool batchNorm, int numClasses = 1000, int inChannels = 3, double dropout = 0.5,
+        int hiddenUnits = 4096)
+        : base(architecture, numClasses, inChannels, MakeFeatures(layers, batchNorm, inChannels), AdaptiveAvgPool2d(7),
+            Classifier(LastChannels(layers), hiddenUnits, numClasses, dropout))
     {
         poolCount = layers.OfType<Pool>().Count();
         InitialiseWeights();
     }
 
-    /// <summary>Builds the registry's VGG of the given depth (11, 13, 16 or 19).</summary>
-    public static Vgg Create(int depth, bool batchNorm, int numClasses = 1000, int inChannels = 3)
-        => new($"vgg{depth}{(batchNorm ? "_bn" : "")}", Configurations[depth], batchNorm, numClasses, inChannels);
+    /// <summary>Builds the registry's VGG of the given depth (11, 13, 16 or 19), as the paper's or as <paramref name="arguments"/> vary it.</summary>
+    /// <exception cref="ArgumentException">The arguments are out of range (the message lists each problem).</exception>
+    public static Vgg Create(int depth, bool batchNorm, int numClasses = 1000, int inChannels = 3, VggArguments? arguments = null)
+    {
+        var name = $"vgg{depth}{(batchNorm ? "_bn" : "")}";
+        arguments ??= new VggArguments();
+        if (arguments.Problems() is { Count: > 0 } problems)
+            throw new ArgumentException($"{name}: invalid VggArguments: {string.Join("; ", problems)}.", nameof(arguments));
+        var layers = Configurations[depth]
+            .Select(layer => layer is Conv conv ? new Conv(WidthMultiplier.Scale(conv.Channels, arguments.WidthMultiplier)) : layer).ToList();
+        return new(name, layers, batchNorm, numClasses, inChannels, arguments.Dropout, arguments.HiddenUnits);
+    }
+
+    private static int LastChannels(IReadOnlyList<Layer> layers) => layers.OfType<Conv>().Last().Channels;
 
     /// <inheritdoc />
     public override int DefaultImageSize => 224;
@@ -60,14 +74,14 @@ public sealed class Vgg : FullyConnectedHeadModel
     /// <inheritdoc />
     public override int MinImageSize => 1 << poolCount;
 
-    private static Sequential Classifier(int numClasses, double dropout) => Sequential(
-        ("0", Linear(512 * 7 * 7, 4096)),
+    private static Sequential Classifier(int channels, int hiddenUnits, int numClasses, double dropout) => Sequential(
+        ("0", Linear(channels * 7 * 7, hiddenUnits)),
         ("1", ReLU()),
         ("2", Dropout(dropout)),
-        ("3", Linear(4096, 4096)),
+        ("3", Linear(hiddenUnits, hiddenUnits)),
         ("4", ReLU()),
         ("5", Dropout(dropout)),
-        ("6", Linear(4096, numClasses)));
+        ("6", Linear(hiddenUnits, numClasses)));
 
     private static Sequential MakeFeatures(IReadOnlyList<Layer> layers, bool batchNorm, int inChannels)
     {

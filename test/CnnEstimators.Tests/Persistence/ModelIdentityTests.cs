@@ -24,15 +24,17 @@ public class ModelIdentityTests
     {
         private readonly Conv2d conv;
         private Linear fc;
+        private readonly int filters;
 
-        public TinyNet(string name, int numClasses, int inChannels) : base(name, numClasses, inChannels)
+        public TinyNet(string name, int numClasses, int inChannels, int filters = 8) : base(name, numClasses, inChannels)
         {
-            conv = nn.Conv2d(inChannels, 8, 3, stride: 2, padding: 1);
-            fc = nn.Linear(8, numClasses);
+            this.filters = filters;
+            conv = nn.Conv2d(inChannels, filters, 3, stride: 2, padding: 1);
+            fc = nn.Linear(filters, numClasses);
             RegisterComponents();
         }
 
-        public override int NumFeatures => 8;
+        public override int NumFeatures => filters;
         public override int DefaultImageSize => 32;
         public override int MinImageSize => 4;
         public override IReadOnlyList<string> ClassifierKeyPrefixes => ["fc."];
@@ -41,7 +43,7 @@ public class ModelIdentityTests
 
         protected override void ReplaceClassifier(int numClasses)
         {
-            fc = nn.Linear(8, numClasses);
+            fc = nn.Linear(filters, numClasses);
             ReplaceModule("fc", fc);
         }
     }
@@ -172,5 +174,92 @@ public class ModelIdentityTests
         FluentActions.Invoking(() => Ml.Cnn().LoadClassifier(file))
             .Should().Throw<InvalidDataException>()
             .WithMessage($"*{file}*architecture 'someone_elses_net' is not registered; register it with CnnZoo.Register before loading*");
+    }
+
+    [Fact]
+    public void ResNetVariant_SavesAndLoads_AsTheSameVariant()
+    {
+        using var folder = new TempFolder();
+        var arguments = new CifarResNetArguments { BlocksPerStage = 1, WidthMultiplier = 0.5 };
+        using var classifier = Untrained(CnnZoo.Create("resnet20", 4, 3, arguments: arguments));
+
+        RoundTripScoresTheSame(classifier, folder);
+        using var loaded = Ml.Cnn().LoadClassifier(SavedCheckpoint(classifier, folder), device: "cpu");
+        loaded.Model.Arguments.Should().Be(arguments);
+        loaded.Model.NumFeatures.Should().Be(32, "the half-width net's last stage has 32 channels, the default's 64");
+    }
+
+    [Fact]
+    public void VggVariant_SavesAndLoads_AsTheSameVariant()
+    {
+        using var folder = new TempFolder();
+        var arguments = new VggArguments { WidthMultiplier = 0.125, HiddenUnits = 32, Dropout = 0.3 };
+        using var classifier = Untrained(CnnZoo.Create("vgg11_bn", 4, 3, arguments: arguments));
+
+        RoundTripScoresTheSame(classifier, folder);
+        using var loaded = Ml.Cnn().LoadClassifier(SavedCheckpoint(classifier, folder), device: "cpu");
+        loaded.Model.Arguments.Should().Be(arguments);
+    }
+
+    private sealed record TinyWidth
+    {
+        public int Filters { get; init; } = 8;
+    }
+
+    [Fact]
+    public void UserRegisteredFamily_TrainedAsAVariant_SavesAndLoadsThatVariant()
+    {
+        using var folder = new TempFolder();
+        var name = $"tinywide_{Guid.NewGuid():N}";
+        CnnZoo.Register(name, new TinyWidth(), (classes, channels, width) => new TinyNet("TinyWideNet", classes, channels, width.Filters));
+        var options = Pipelines.FastOptions(epochs: 1, architecture: name);
+        options.ArchitectureArguments = new TinyWidth { Filters = 5 };
+        using var trained = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data);
+
+        trained.Model.NumFeatures.Should().Be(5);
+        RoundTripScoresTheSame(trained, folder);
+        using var loaded = Ml.Cnn().LoadClassifier(SavedCheckpoint(trained, folder), device: "cpu");
+        loaded.Model.Arguments.Should().Be(new TinyWidth { Filters = 5 });
+    }
+
+    [Fact]
+    public void TrainingCheckpointOfAVariant_ResumesThatVariant_AndRefusesAnother()
+    {
+        using var folder = new TempFolder();
+        var checkpoint = folder.File("run.ckpt");
+        var arguments = new CifarResNetArguments { BlocksPerStage = 1, WidthMultiplier = 0.5 };
+        var first = Pipelines.FastOptions(epochs: 1);
+        first.ArchitectureArguments = arguments;
+        first.CheckpointPath = checkpoint;
+        using (Ml.MulticlassClassification.Trainers.Cnn(first).Fit(Data)) { }
+
+        var resume = Pipelines.FastOptions(epochs: 2);
+        resume.ResumeFromCheckpoint = checkpoint;
+        using var resumed = Ml.MulticlassClassification.Trainers.Cnn(resume).Fit(Data);
+
+        resumed.Model.Arguments.Should().Be(arguments, "the checkpoint's variant is rebuilt even though the options name none");
+        resumed.History.Should().HaveCount(2);
+        var other = Pipelines.FastOptions(epochs: 2);
+        other.ResumeFromCheckpoint = checkpoint;
+        other.ArchitectureArguments = new CifarResNetArguments { BlocksPerStage = 2 };
+        FluentActions.Invoking(() => Ml.MulticlassClassification.Trainers.Cnn(other).Fit(Data))
+            .Should().Throw<ArgumentException>().WithMessage("*holds resnet20 with arguments*BlocksPerStage*:1*asks for*:2*");
+    }
+
+    [Fact]
+    public void ArchitectureArgumentsOfAnotherFamily_AreRefusedByTheOptions()
+    {
+        var options = Pipelines.FastOptions(epochs: 1);
+        options.ArchitectureArguments = new ResNetArguments { Blocks = [1, 1, 1, 1] };
+
+        FluentActions.Invoking(() => Ml.MulticlassClassification.Trainers.Cnn(options))
+            .Should().Throw<ArgumentException>().WithMessage("*ArchitectureArguments: 'resnet20' takes CifarResNetArguments; got ResNetArguments*");
+    }
+
+    private static string SavedCheckpoint(CnnClassifierTransformer classifier, TempFolder folder)
+    {
+        var file = folder.File($"{Guid.NewGuid():N}.mlnetcnn");
+        classifier.SaveCheckpoint(file);
+        return file;
     }
 }

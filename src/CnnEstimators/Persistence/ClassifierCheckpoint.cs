@@ -21,13 +21,15 @@ internal static class ClassifierCheckpoint
     /// <summary>What a checkpoint holds: everything a classifier transformer is made of.</summary>
     public sealed record Contents(
         CnnModel Model, CnnPreprocessing Preprocessing, string ImageColumnName, ClassifierOutputs Outputs, int BatchSize,
-        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, TestTimeAugmentation? TestTime = null, byte[]? QuantizedGraph = null);
+        bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, TestTimeAugmentation? TestTime = null, byte[]? QuantizedGraph = null,
+        CnnTrainingEnd? TrainingEnd = null);
 
     private sealed record Config(
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
-        bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null, string? ArchitectureArguments = null);
+        bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null, string? ArchitectureArguments = null,
+        CnnTrainingEnd? TrainingEnd = null);
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -40,7 +42,7 @@ internal static class ClassifierCheckpoint
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
             contents.History.ToList(), contents.TestTime?.Flip ?? false, contents.QuantizedGraph is not null, contents.TestTime?.CropSize,
-            CnnZoo.ArgumentsToJson(model.Arguments));
+            CnnZoo.ArgumentsToJson(model.Arguments), contents.TrainingEnd);
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
@@ -97,7 +99,7 @@ internal static class ClassifierCheckpoint
         var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
         model.to(DeviceSelection.Resolve(device));
         return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History,
-            new TestTimeAugmentation(config.TestTimeFlip, config.TestTimeCropSize), quantized);
+            new TestTimeAugmentation(config.TestTimeFlip, config.TestTimeCropSize), quantized, config.TrainingEnd);
     }
 
     // The int8 graph, checked to be one: a file whose entry was swapped for a float or foreign graph is refused.

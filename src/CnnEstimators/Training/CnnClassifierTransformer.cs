@@ -22,6 +22,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         Model = parts.Model;
         Outputs = parts.Outputs;
         History = parts.History;
+        TrainingEnd = parts.TrainingEnd;
         InferenceEngine = engine;
         TestTime = parts.TestTime ?? TestTimeAugmentation.None;
         QuantizedGraph = parts.QuantizedGraph;
@@ -34,6 +35,13 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<CnnEpochMetrics> History { get; }
+
+    /// <summary>
+    /// How its training ended: all epochs, early stopping, the deadline (<see cref="CnnTrainerOptions.MaxTrainingTime"/>) or a
+    /// request (<see cref="CnnTrainerOptions.EpochEnd"/>), after how much training, and which epoch's weights it holds.
+    /// Null for a classifier not trained by <c>Fit</c> (or loaded from a checkpoint written before this was recorded).
+    /// </summary>
+    public CnnTrainingEnd? TrainingEnd { get; }
 
     /// <summary>
     /// The classes, in the order of the <c>Score</c> vector's slots and the <c>PredictedLabel</c> key's values (the key numbers
@@ -126,7 +134,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     }
 
     private ClassifierCheckpoint.Contents Parts() =>
-        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTime, QuantizedGraph);
+        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTime, QuantizedGraph, TrainingEnd);
 
     /// <summary>
     /// The key mapping that turns a text label column of <paramref name="data"/> into this classifier's label keys, in its class

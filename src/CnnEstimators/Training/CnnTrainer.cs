@@ -52,6 +52,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var options = Options;
+        var started = options.Clock.GetTimestamp();
         using var channel = host.Start("Training");
         var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
         using var run = Prepare(trainData, validationData, resumed, channel);
@@ -59,11 +60,11 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             $"Training {run.Model.Architecture} on {run.Device.type}: {run.Train.Count} rows, {run.LabelType.Count} classes, " +
             $"{run.Preprocessing.Channels}x{run.Preprocessing.Height}x{run.Preprocessing.Width} input, seed {run.Seed}.");
         var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel, ClassWeights(run, channel));
-        session.Run(run.Train, run.Validation, run.Seed, resumed);
+        session.Run(run.Train, run.Validation, run.Seed, resumed, started);
         var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
         var quantized = options.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
-            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTime, quantized), options.InferenceEngine);
+            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTime, quantized, session.End), options.InferenceEngine);
     }
 
     // The int8 engine: the trained network calibrated on rows spread over the training data.

@@ -46,14 +46,26 @@ internal sealed class TrainingSession
 
     public List<CnnEpochMetrics> History { get; private set; } = [];
 
-    /// <summary>Trains; returns when all epochs ran or early stopping ended the run.</summary>
+    /// <summary>How the run ended; set by <see cref="Run"/>.</summary>
+    public CnnTrainingEnd? End { get; private set; }
+
+    // When Fit started, on the options' clock: MaxTrainingTime counts from then.
+    private long started;
+
+    private TimeSpan Elapsed => options.Clock.GetElapsedTime(started);
+
+    private bool PastDeadline => options.MaxTrainingTime is TimeSpan limit && Elapsed >= limit;
+
+    /// <summary>Trains; returns when all epochs ran, early stopping or the epoch-end callback ended the run, or the deadline passed.</summary>
     /// <exception cref="OperationCanceledException">The cancellation token fired (the last checkpoint stays intact).</exception>
     /// <param name="train">Training batches.</param>
     /// <param name="validation">Validation batches, or null.</param>
     /// <param name="seed">Seeds shuffling and augmentation.</param>
     /// <param name="resumed">The checkpoint to continue from, read once by the trainer; null starts afresh.</param>
-    public void Run(IBatchSource train, IBatchSource? validation, long seed, TrainingCheckpoint? resumed)
+    /// <param name="fitStarted">When Fit began, a timestamp of the options' <see cref="CnnTrainerOptions.Clock"/>: <see cref="CnnTrainerOptions.MaxTrainingTime"/> counts from then.</param>
+    public void Run(IBatchSource train, IBatchSource? validation, long seed, TrainingCheckpoint? resumed, long fitStarted)
     {
+        started = fitStarted;
         var stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
         var plan = new LearningRatePlan(options, stepsPerEpoch);
         using var optimizer = fineTuning.CreateOptimizer(model);
@@ -74,9 +86,10 @@ internal sealed class TrainingSession
         using var average = options.EmaDecay is double decay
             ? new WeightAverage(model, decay, resumed?.AverageWeights(), resumed?.Counters.EmaUpdates ?? 0)
             : null;
+        (CnnTrainingEndReason Reason, string Message, int StepsIntoNextEpoch) ending;
         try
         {
-            TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, ref state, ref best);
+            ending = TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, ref state, ref best);
         }
         finally
         {
@@ -87,21 +100,32 @@ internal sealed class TrainingSession
             average.Apply();
             Info($"The model holds the moving average of its weights (decay {options.EmaDecay}, {average.Updates} updates).");
         }
-        KeepBest(state.BestEpoch, state.BestScore, best);
+        var kept = KeepBest(state.BestEpoch, state.BestScore, best);
+        End = new CnnTrainingEnd(ending.Reason, ending.Message, state.EpochsDone, ending.StepsIntoNextEpoch, stepsPerEpoch,
+            Elapsed.TotalSeconds, kept ? state.BestEpoch : null);
+        if (ending.Reason is CnnTrainingEndReason.Deadline or CnnTrainingEndReason.Requested)
+            Info($"Training stopped: {ending.Message}");
     }
 
-    private void TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch, LearningRatePlan plan, OptimizerHelper optimizer,
-        Generator generator, int stepsPerEpoch, WeightAverage? average, ref (int EpochsDone, double BestScore, int SinceBest, int BestEpoch) state,
-        ref Dictionary<string, Tensor>? best)
+    private (CnnTrainingEndReason Reason, string Message, int StepsIntoNextEpoch) TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch,
+        LearningRatePlan plan, OptimizerHelper optimizer, Generator generator, int stepsPerEpoch, WeightAverage? average,
+        ref (int EpochsDone, double BestScore, int SinceBest, int BestEpoch) state, ref Dictionary<string, Tensor>? best)
     {
         for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
         {
+            if (PastDeadline)
+                return DeadlineEnding(epoch, steps: 0);
             if (epoch == options.FreezeEpochs && epoch > 0)
                 Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.BackboneLearningRateFactor:G3} times the head's learning rate).");
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
-            var (loss, accuracy, rate, imagesPerSecond) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
-            Validation? validated = validation is null ? null : EvaluateWeightsInUse(validation, average);
+            var (loss, accuracy, rate, imagesPerSecond, steps, cutShort) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
+            // An epoch the deadline cut short, or one whose validation it would cut, is neither validated nor in the history.
+            if (cutShort || PastDeadline)
+                return DeadlineEnding(epoch, steps);
+            Validation? validated = null;
+            if (validation is not null && (validated = EvaluateWeightsInUse(validation, average)) is null)
+                return DeadlineEnding(epoch, steps);
             var score = validated?.Score(options.SelectionMetric);
             var reduced = score is double s && plan.ObserveValidation(s);
 
@@ -135,11 +159,24 @@ internal sealed class TrainingSession
 
             if (options.EarlyStoppingPatience is int patience && state.SinceBest >= patience)
             {
-                Info($"Early stopping after epoch {epoch + 1}: no validation {Describe(options.SelectionMetric)} improvement for {patience} epochs.");
-                break;
+                var stopped = $"Early stopping after epoch {epoch + 1}: no validation {Describe(options.SelectionMetric)} improvement for {patience} epochs.";
+                Info(stopped);
+                return (CnnTrainingEndReason.EarlyStopping, stopped, 0);
+            }
+            if (options.EpochEnd is { } callback && epoch + 1 < options.Epochs)
+            {
+                var end = new CnnEpochEnd(metrics, History.ToList(), Elapsed);
+                callback(end);
+                if (end.StopReason is string reason)
+                    return (CnnTrainingEndReason.Requested, $"stopped after epoch {epoch + 1} of {options.Epochs} on request: {reason}", 0);
             }
         }
+        return (CnnTrainingEndReason.Completed, $"all {options.Epochs} epochs trained", 0);
     }
+
+    private (CnnTrainingEndReason, string, int) DeadlineEnding(int epoch, int steps) => (CnnTrainingEndReason.Deadline,
+        $"MaxTrainingTime ({options.MaxTrainingTime!.Value.TotalSeconds:0.###} s) ran out after {Elapsed.TotalSeconds:F1} s, " +
+        $"{epoch} epoch(s) and {steps} step(s) into epoch {epoch + 1}", steps);
 
     /// <summary>
     /// The learning-rate range test: one step per batch (cycling through the data) at rates rising exponentially from
@@ -222,9 +259,11 @@ internal sealed class TrainingSession
         return (finite[steepest].Rate, finite[lowest].Rate);
     }
 
-    private void KeepBest(int bestEpoch, double bestScore, Dictionary<string, Tensor>? best)
+    // Puts the best validated weights back when asked to; says whether it did.
+    private bool KeepBest(int bestEpoch, double bestScore, Dictionary<string, Tensor>? best)
     {
-        if (best is not null && options.KeepBestWeights)
+        var keep = options.KeepBestWeights && best is not null;
+        if (keep && best is not null)
         {
             using var noGrad = no_grad();
             var current = model.state_dict();
@@ -236,10 +275,11 @@ internal sealed class TrainingSession
         if (best is not null)
             foreach (var value in best.Values)
                 value.Dispose();
+        return keep;
     }
 
-    // Validation sees the weights the run will hand over: the moving average when there is one.
-    private Validation EvaluateWeightsInUse(IBatchSource validation, WeightAverage? average)
+    // Validation sees the weights the run will hand over: the moving average when there is one. Null when the deadline cut it short.
+    private Validation? EvaluateWeightsInUse(IBatchSource validation, WeightAverage? average)
     {
         if (average is null)
             return Evaluate(validation);
@@ -247,7 +287,7 @@ internal sealed class TrainingSession
             return Evaluate(validation);
     }
 
-    private (double Loss, double Accuracy, double Rate, double ImagesPerSecond) TrainEpoch(IBatchSource train, LearningRatePlan plan,
+    private (double Loss, double Accuracy, double Rate, double ImagesPerSecond, int Steps, bool CutShort) TrainEpoch(IBatchSource train, LearningRatePlan plan,
         OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch, WeightAverage? average)
     {
         model.train();
@@ -256,6 +296,7 @@ internal sealed class TrainingSession
         double lossSum = 0, rate = 0;
         long correct = 0, seen = 0;
         var step = 0;
+        var cutShort = false;
         foreach (var batch in train.Batches(options.BatchSize, generator))
         {
             using var scope = NewDisposeScope();
@@ -284,12 +325,17 @@ internal sealed class TrainingSession
             step++;
             options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Epochs, step, stepsPerEpoch, lossSum / seen, (double)correct / seen,
                 rate, seen / clock.Elapsed.TotalSeconds, IsEpochEnd: false, null, null, $"epoch {epoch + 1} batch {step}/{stepsPerEpoch}"));
+            if (PastDeadline)
+            {
+                cutShort = true;
+                break;
+            }
         }
-        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds);
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds, step, cutShort);
     }
 
-    /// <summary>Mean cross-entropy, accuracy and macro accuracy in eval mode.</summary>
-    public Validation Evaluate(IBatchSource data)
+    /// <summary>Mean cross-entropy, accuracy and macro accuracy in eval mode; null when the deadline passed mid-way.</summary>
+    private Validation? Evaluate(IBatchSource data)
     {
         model.eval();
         double lossSum = 0;
@@ -313,6 +359,8 @@ internal sealed class TrainingSession
                 Accumulate(perClassRows, y.bincount(null, classes));
                 Accumulate(perClassCorrect, y.masked_select(right).bincount(null, classes));
             }
+            if (PastDeadline)
+                return null;
         }
         // Classes without validation rows are left out of the mean, as ML.NET's evaluator does.
         var recalls = perClassRows.Select((rows, c) => (rows, c)).Where(x => x.rows > 0).Select(x => (double)perClassCorrect[x.c] / x.rows).ToList();

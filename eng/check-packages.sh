@@ -22,6 +22,14 @@ for project in src/Zoo/MLNetCnn.Zoo.csproj src/CnnEstimators/MLNetCnn.CnnEstimat
 done
 say "packed: $(cd "$work/feed" && ls | tr '\n' ' ')"
 
+# `dotnet pack` of the whole solution packs the same packages (the tool also as its linux-x64 package) and nothing else:
+# no samples, benchmarks or tests.
+dotnet pack "$root/MLNetCnn.sln" -c Release -o "$work/solution-feed" -p:Version="$version" -v quiet -nologo >/dev/null \
+  || { say "dotnet pack MLNetCnn.sln failed"; exit 1; }
+packed=$(cd "$work/solution-feed" && ls *.nupkg | sed "s/\.$version\.nupkg//" | sort | tr '\n' ' ')
+[[ "$packed" == "MLNetCnn.Charts MLNetCnn.Cli MLNetCnn.Cli.linux-x64 MLNetCnn.CnnEstimators MLNetCnn.Zoo " ]] \
+  || { say "dotnet pack MLNetCnn.sln packed: $packed (expected the libraries and the tool only)"; exit 1; }
+
 mkdir "$work/consumer"
 cd "$work/consumer"
 # The feed first, then the registry the repository restores from.
@@ -51,6 +59,14 @@ dotnet add package MLNetCnn.CnnEstimators --version "$version" >"$work/add.log" 
 dotnet add package MLNetCnn.Charts --version "$version" >"$work/add.log" || { cat "$work/add.log"; exit 1; }
 dotnet run -c Release -- "$work/images"
 say "a project outside the solution restored, built and ran on the packages"
+
+# ML.NET 6.0.0 (SkiaSharp 3) as a user who references it gets it; 5.0.1 stays the minimum the packages declare.
+for package in Microsoft.ML Microsoft.ML.ImageAnalytics Microsoft.ML.OnnxTransformer; do
+  dotnet add package "$package" --version 6.0.0 >"$work/add.log" || { cat "$work/add.log"; exit 1; }
+done
+rm -rf "$work/images"
+dotnet run -c Release -- "$work/images"
+say "the same program ran on ML.NET 6.0.0"
 
 dotnet tool install MLNetCnn.Cli --version "$version" --tool-path "$work/tools" --add-source "$work/feed" >"$work/tool.log" || { cat "$work/tool.log"; exit 1; }
 tool="$work/tools/mlnetcnn"

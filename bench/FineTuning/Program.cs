@@ -1,5 +1,5 @@
 // Fine-tuning against PyTorch: the offline ImageNet ResNet-18 (resnet18_cntk, IMAGENET1K_CNTK) fine-tuned on a Fashion-MNIST
-// subset with CnnTrainerOptions.FineTuningRecipe (the FineTuning sample's: Adam, the head alone for the first epochs, then
+// subset with CnnRecipes.FineTuning (the FineTuning sample's: Adam, the head alone for the first epochs, then
 // everything, warm-up then cosine, crops, flips, label smoothing, test-time flips), ours and then PyTorch eager on the same weights, exported with
 // our .pt writer (bench/pytorch/fine_tuning.py), alternating run by run. Test accuracy (ours: ML.NET's evaluator) and training
 // seconds (evaluation excluded). Prints Markdown rows.
@@ -20,7 +20,7 @@ var trainCount = arguments.Get("--train", 1000);
 var testCount = arguments.Get("--test", 10000);
 var size = arguments.Get("--size", 64);
 var threads = arguments.Get("--threads", 2);
-var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
+var recipe = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", size);
 (recipe.ImageColumnName, recipe.VectorShape, recipe.Seed, recipe.Threads) = ("Pixels", (1, 28, 28), 1, threads);
 recipe.Epochs = arguments.Get("--epochs", recipe.Epochs);
 recipe.FreezeEpochs = arguments.Get("--freeze", recipe.FreezeEpochs);
@@ -51,7 +51,7 @@ finally
     File.Delete(weightsFile);
 }
 
-Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {recipe.Epochs} epochs ({recipe.FreezeEpochs} frozen), FineTuningRecipe, Adam {recipe.LearningRate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
+Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {recipe.Epochs} epochs ({recipe.FreezeEpochs} frozen), CnnRecipes.FineTuning, Adam {recipe.LearningRate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
 Console.WriteLine("|---|---|---|---:|---:|");
 Row("MLNetCnn", ours);
 if (peer.Count > 0)

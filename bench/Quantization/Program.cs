@@ -132,7 +132,7 @@ double MeanCosine(ITransformer a, ITransformer b, IDataView data)
 void FashionMnistAccuracy(string dataFolder, int trainCount, int epochs)
 {
     var (train, test) = FashionMnistRows.LoadKeyed(ml, dataFolder, trainCount);
-    var options = FashionMnistRows.Recipe("resnet20", epochs);
+    var options = FashionMnistRows.ForPixels(CnnRecipes.Sgd("resnet20", epochs));
     options.Threads = threads;
     using var classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
     using var quantized = classifier.Quantize(ml.Data.TakeRows(train, 256));

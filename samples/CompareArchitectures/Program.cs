@@ -24,7 +24,7 @@ Console.WriteLine($"Fashion-MNIST: {trainCount} training, {validationCount} vali
 var settings = new CnnExperimentSettings
 {
     Architectures = architectures,
-    TrainerOptions = architecture => FashionMnistRows.Recipe(architecture, epochs),
+    TrainerOptions = architecture => FashionMnistRows.ForPixels(CnnRecipes.Sgd(architecture, epochs)),
 };
 var result = ml.Cnn().CreateExperiment(settings).Execute(train, validation, new Progress<CnnRunResult>(run =>
     Console.WriteLine(run.Exception is null

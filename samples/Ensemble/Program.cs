@@ -18,7 +18,7 @@ var (train, test) = FashionMnistRows.LoadKeyed(ml, folder, trainCount);
 Console.WriteLine($"Fashion-MNIST: {trainCount} training images, 10000 test images; {memberCount} x {arch}, {epochs} epoch(s) each");
 
 var clock = Stopwatch.StartNew();
-var members = ml.MulticlassClassification.Trainers.CnnEnsemble(() => FashionMnistRows.Recipe(arch, epochs), memberCount).Fit(train).Members;
+var members = ml.MulticlassClassification.Trainers.CnnEnsemble(() => FashionMnistRows.ForPixels(CnnRecipes.Sgd(arch, epochs)), memberCount).Fit(train).Members;
 Console.WriteLine($"trained {memberCount} members in {clock.Elapsed.TotalSeconds:F0} s");
 
 for (var i = 0; i < members.Count; i++)

@@ -1,7 +1,7 @@
 // FineTuning: transfer learning on a small data set, three ways, on the same images and the same test set:
 //   1. the ImageNet ResNet-18 as a frozen featurizer, then ML.NET's L-BFGS on its features (what ML.NET's
 //      ImageClassificationTrainer does: a frozen network and a trained softmax);
-//   2. the same network fine-tuned with CnnTrainerOptions.FineTuningRecipe: the new head alone for --freeze epochs, then
+//   2. the same network fine-tuned with CnnRecipes.FineTuning: the new head alone for --freeze epochs, then
 //      everything; the learning-rate finder's curve is charted, and --lr finder trains at its suggestion;
 //   3. ResNet-20 from scratch, for about as long as the fine-tuning took.
 // The pretrained network is the offline one of Microsoft.ML.DnnImageFeaturizer.ResNet18 (no download).
@@ -54,7 +54,7 @@ var featurizeSeconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine($"1. frozen ResNet-18 features -> L-BFGS: test accuracy {featurized.MicroAccuracy:P2} ({featurizeSeconds:F0} s, scoring included)");
 
 // 2. Fine-tuning with the built-in recipe.
-var options = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", size);
+var options = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", size);
 (options.ImageColumnName, options.VectorShape, options.FreezeBatchNorm, options.Seed) = (column, vectorShape, freezeBatchNorm, 1);
 options.Epochs = arguments.Get("--epochs", options.Epochs);
 options.FreezeEpochs = arguments.Get("--freeze", options.FreezeEpochs);
@@ -80,7 +80,7 @@ Console.WriteLine($"2. fine-tuned ResNet-18 ({options.FreezeEpochs} frozen epoch
                   $"({fineTuneSeconds:F0} s of training, {fineTunedMetrics.MicroAccuracy * 100 - featurized.MicroAccuracy * 100:+0.0;-0.0} points over features + L-BFGS)");
 
 // 3. ResNet-20 from scratch, given about the fine-tuning's time.
-var scratch = FashionMnistRows.Recipe("resnet20", epochs: 1);
+var scratch = CnnRecipes.Sgd("resnet20", epochs: 1);
 (scratch.ImageColumnName, scratch.VectorShape, scratch.ImageSize, scratch.BatchSize) = (column, vectorShape, vectorShape is null ? 32 : null, 32);
 clock.Restart();
 using (ml.MulticlassClassification.Trainers.Cnn(scratch).Fit(train))

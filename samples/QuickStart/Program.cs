@@ -1,6 +1,6 @@
 // QuickStart: an ML.NET pipeline that trains a CNN on Fashion-MNIST (or your own image folder), evaluates it with
 // ML.NET's evaluator, saves the model zip, reloads it and predicts a few images.
-// By default it trains with the samples' fast recipe (FashionMnistRows.FastRecipe: one epoch, over 90% on Fashion-MNIST);
+// By default it trains with the samples' fast recipe (CnnRecipes.Fast: one epoch, over 90% on Fashion-MNIST);
 // --recipe plain is the earlier two-epoch recipe.
 // Usage: dotnet run -c Release --project samples/QuickStart [-- --arch resnet20 --epochs 1 --recipe fast|plain --model fashion.zip]
 //        [--data /usr/share/datasets/fashion-mnist | --images <root with one sub-folder per class> --size 64]
@@ -20,7 +20,7 @@ var imageRoot = arguments.GetOrNull("--images");
 var modelPath = arguments.Get("--model", Path.Combine(Path.GetTempPath(), "mlnetcnn-quickstart.zip"));
 
 var ml = new MLContext(seed: 1);
-var options = plain ? FashionMnistRows.Recipe(arch, epochs) : FashionMnistRows.FastRecipe(arch, epochs);
+var options = FashionMnistRows.ForPixels(plain ? CnnRecipes.Sgd(arch, epochs) : CnnRecipes.Fast(arch, epochs));
 if (arguments.GetOrNull("--weights") is string weights)
 {
     // Fine-tuning: the pretrained network at a size 2 cores can train, the head alone for the first epoch, then everything

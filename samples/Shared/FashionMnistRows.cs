@@ -2,7 +2,7 @@ using Microsoft.ML;
 
 namespace MLNetCnn.Samples;
 
-/// <summary>Fashion-MNIST (read by the library's <see cref="FashionMnist"/>) as the samples use it: rows of float pixels and a recipe.</summary>
+/// <summary>Fashion-MNIST (read by the library's <see cref="FashionMnist"/>) as the samples use it: rows of float pixels, and the recipes' columns.</summary>
 internal static class FashionMnistRows
 {
     /// <summary>One image: its class name and 28x28 grey pixels (0-255) as a float vector.</summary>
@@ -14,45 +14,12 @@ internal static class FashionMnistRows
         public float[] Pixels { get; set; } = [];
     }
 
-    /// <summary>
-    /// The samples' training recipe for Fashion-MNIST's grey 28x28 vectors (column <c>Pixels</c>, 0-255): batch 128,
-    /// SGD with Nesterov momentum at 0.1, a fifth of an epoch of warm-up then cosine decay, random crops (padding 2)
-    /// and horizontal flips. It takes resnet20 over 90% test accuracy in 2 epochs.
-    /// </summary>
-    public static CnnTrainerOptions Recipe(string architecture, int epochs) => new()
+    /// <summary>A named recipe (<see cref="CnnRecipes"/>) pointed at Fashion-MNIST's rows: grey 28x28 vectors in column <c>Pixels</c>, 0-255.</summary>
+    public static CnnTrainerOptions ForPixels(CnnTrainerOptions recipe)
     {
-        Architecture = architecture,
-        ImageColumnName = "Pixels",
-        VectorShape = (1, 28, 28),
-        Epochs = epochs,
-        BatchSize = 128,
-        Optimizer = CnnOptimizer.Sgd,
-        LearningRate = 0.1,
-        Nesterov = true,
-        Schedule = CnnLearningRateSchedule.Cosine,
-        WarmupEpochs = 0.2,
-        RandomCropPadding = 2,
-        HorizontalFlip = true,
-    };
-
-    /// <summary>
-    /// The fast recipe QuickStart uses: one epoch (by default) of <see cref="Recipe"/> compressed for speed (batch 64 at 0.2,
-    /// a tenth of an epoch of warm-up, no random crops: in one pass over the data they cost more accuracy than they add) with
-    /// the ingredients that buy accuracy without costing time: label smoothing 0.1, an exponential moving average of the
-    /// weights (decay 0.99) and test-time flipping. It takes resnet20 over 90% test accuracy in one epoch. Each ingredient can
-    /// be switched off (or the crops put back) to measure what it contributes.
-    /// </summary>
-    public static CnnTrainerOptions FastRecipe(string architecture, int epochs = 1, bool smoothing = true, bool ema = true, bool flip = true, bool crops = false)
-    {
-        var options = Recipe(architecture, epochs);
-        options.BatchSize = 64;
-        options.LearningRate = 0.2;
-        options.WarmupEpochs = 0.1;
-        options.RandomCropPadding = crops ? 2 : 0;
-        options.LabelSmoothing = smoothing ? 0.1 : 0;
-        options.EmaDecay = ema ? 0.99 : null;
-        options.TestTimeFlip = flip;
-        return options;
+        recipe.ImageColumnName = "Pixels";
+        recipe.VectorShape = (1, 28, 28);
+        return recipe;
     }
 
     /// <summary>The training or test set as rows for <c>mlContext.Data.LoadFromEnumerable</c>.</summary>

@@ -38,11 +38,20 @@ internal static class CliOptions
             result.AddError($"{option.Name} must be at least 1 (got {result.GetValueOrDefault<int?>()}).");
     });
 
-    /// <summary>Refuses values outside (0, max), naming the option.</summary>
-    public static void RequireBetween(Option<double> option, double min, double max) => option.Validators.Add(result =>
+    /// <summary>Refuses values outside (min, max), naming the option.</summary>
+    public static void RequireBetween(Option<double> option, double min, double max)
+        => option.Validators.Add(result => CheckBetween(result, option.Name, result.GetValueOrDefault<double>(), min, max));
+
+    /// <summary>Refuses values outside (min, max), naming the option (when given).</summary>
+    public static void RequireBetween(Option<double?> option, double min, double max) => option.Validators.Add(result =>
     {
-        var value = result.GetValueOrDefault<double>();
-        if (!(value > min && value < max))
-            result.AddError($"{option.Name} must be between {min} and {max}, exclusive (got {value}).");
+        if (result.GetValueOrDefault<double?>() is double value)
+            CheckBetween(result, option.Name, value, min, max);
     });
+
+    private static void CheckBetween(System.CommandLine.Parsing.OptionResult result, string name, double value, double min, double max)
+    {
+        if (!(value > min && value < max))
+            result.AddError($"{name} must be between {min} and {max}, exclusive (got {value}).");
+    }
 }

@@ -56,7 +56,8 @@ internal static class TrainCommand
             var display = new TrainingDisplay(console);
             options.Progress = display;
             console.Out.WriteLine($"training {s.Architecture} at {s.Size}x{s.Size}x{s.Channels} on {data.TrainCount:N0} images " +
-                                  $"(validation {data.ValidationCount:N0}), {s.Epochs} epoch(s), batch {s.BatchSize}");
+                                  $"(validation {data.ValidationCount:N0}), {s.Epochs} epoch(s), batch {options.BatchSize}, " +
+                                  $"{options.Optimizer} at {options.LearningRate:G3}{(s.Weights is null ? "" : $", fine-tuning {s.Weights}")}");
             var clock = Stopwatch.StartNew();
             using var classifier = display.Run(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(trainImages));
             var trainSeconds = clock.Elapsed.TotalSeconds;

@@ -22,12 +22,11 @@ internal sealed class TrainingOptionSet
 
     public Option<int> Epochs { get; }
 
-    public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "Images per step.", DefaultValueFactory = _ => 64 };
+    public Option<int?> BatchSize { get; } = new("--batch-size", "-b") { Description = "Images per step; default the recipe's: 32." };
 
-    public Option<double> LearningRate { get; } = new("--lr")
+    public Option<double?> LearningRate { get; } = new("--lr")
     {
-        Description = "Peak learning rate (SGD with Nesterov momentum, warm-up then cosine decay).",
-        DefaultValueFactory = _ => 0.05,
+        Description = "Peak learning rate (warm-up then cosine decay); default the recipe's: AdamW at 0.002 from scratch, Adam at 0.001 with --weights.",
     };
 
     public Option<int?> Size { get; } = new("--size") { Description = "Input width and height in pixels; default 28 for Fashion-MNIST, else 64." };
@@ -48,13 +47,14 @@ internal sealed class TrainingOptionSet
 
     public Option<string?> Weights { get; } = new("--weights", "-w")
     {
-        Description = "Start from pretrained weights of --arch (e.g. IMAGENET1K_V1; 'mlnetcnn summary --arch NAME' lists them): the head alone " +
-                      "for the first --freeze-epochs, then everything with the backbone at a tenth of the rate; the default --lr becomes 0.01.",
+        Description = "Start from pretrained weights of --arch (e.g. IMAGENET1K_V1; 'mlnetcnn summary --arch NAME' lists them) with the " +
+                      "fine-tuning recipe: the head alone for the first --freeze-epochs, then the whole network (Adam 0.001, crops, flips, " +
+                      "label smoothing, test-time flips). Needs --size of at least 32.",
     };
 
     public Option<int?> FreezeEpochs { get; } = new("--freeze-epochs")
     {
-        Description = "With --weights: epochs in which only the new head learns (default 1 when --epochs is over 1).",
+        Description = "With --weights: epochs in which only the new head learns (default 2, fewer when --epochs is 2 or less).",
     };
 
     public void AddTo(Command command)
@@ -66,13 +66,10 @@ internal sealed class TrainingOptionSet
     public TrainSettings Settings(ParseResult parse, string architecture, bool fashionMnist)
     {
         var weights = parse.GetValue(Weights);
-        var epochs = parse.GetValue(Epochs);
-        // Fine-tuning wants a smaller rate than training from scratch, unless the user chose one.
-        var rate = weights is not null && parse.GetResult(LearningRate) is null or { Implicit: true } ? 0.01 : parse.GetValue(LearningRate);
-        return new(architecture, epochs, parse.GetValue(BatchSize), rate,
+        return new(architecture, parse.GetValue(Epochs), parse.GetValue(BatchSize), parse.GetValue(LearningRate),
             parse.GetValue(Size) ?? (fashionMnist ? FashionMnist.ImageSize : 64),
             weights is not null ? 3 : fashionMnist || parse.GetValue(Grey) ? 1 : 3,   // pretrained weights take colour: grey is repeated
             parse.GetValue(Seed), parse.GetValue(Device)!, parse.GetValue(SkipUnreadable), weights,
-            weights is null ? 0 : parse.GetValue(FreezeEpochs) ?? (epochs > 1 ? 1 : 0));
+            parse.GetValue(FreezeEpochs));
     }
 }

@@ -1,39 +1,43 @@
 namespace MLNetCnn.Cli.Train;
 
-/// <summary>What the user chose on the command line for a training run.</summary>
+/// <summary>What the user chose on the command line for a training run; null leaves the recipe's value.</summary>
 internal sealed record TrainSettings(
-    string Architecture, int Epochs, int BatchSize, double LearningRate, int Size, int Channels, int Seed, string Device, bool SkipUnreadable,
-    string? Weights, int FreezeEpochs);
+    string Architecture, int Epochs, int? BatchSize, double? LearningRate, int Size, int Channels, int Seed, string Device, bool SkipUnreadable,
+    string? Weights, int? FreezeEpochs);
 
-/// <summary>The command line's training recipe, shared by <c>train</c> and <c>compare</c>.</summary>
+/// <summary>The command line's training options, shared by <c>train</c> and <c>compare</c>: the library's named recipes.</summary>
 internal static class TrainingRecipe
 {
     /// <summary>
-    /// SGD with Nesterov momentum, a tenth of the epochs (at most one) of warm-up then cosine decay, random crops (padding an
-    /// eighth of the size) and horizontal flips: the recipe that takes ResNet-20 over 90% on Fashion-MNIST in two epochs.
-    /// With pretrained weights: the head alone for the first epochs, then the backbone at a tenth of the rate.
+    /// From scratch, <see cref="CnnRecipes.Default"/> (the recipe that learns small folders: AdamW 0.002, batch 32, warm-up,
+    /// cosine); with pretrained weights, <see cref="CnnRecipes.FineTuning"/> (the head alone for the first epochs, then the whole
+    /// network with Adam). The command line's epochs, size, seed and device, and the batch size and rate when given, replace
+    /// the recipe's.
     /// </summary>
-    public static CnnTrainerOptions Options(TrainSettings s, CancellationToken cancellation) => new()
+    /// <exception cref="CliUserException">The size is too small for fine-tuning.</exception>
+    public static CnnTrainerOptions Options(TrainSettings s, CancellationToken cancellation)
     {
-        Architecture = s.Architecture,
-        ImageColumnName = "Image",
-        ImageSize = s.Size,
-        Channels = s.Weights is null ? s.Channels : null,   // pretrained weights take colour; the trainer repeats grey into it
-        Weights = s.Weights,
-        FreezeEpochs = s.FreezeEpochs,
-        BackboneLearningRateFactor = s.Weights is null ? 1 : 0.1,
-        Epochs = s.Epochs,
-        BatchSize = s.BatchSize,
-        Optimizer = CnnOptimizer.Sgd,
-        LearningRate = s.LearningRate,
-        Nesterov = true,
-        Schedule = CnnLearningRateSchedule.Cosine,
-        WarmupEpochs = Math.Min(1, 0.1 * s.Epochs),
-        RandomCropPadding = Math.Max(1, s.Size / 8),
-        HorizontalFlip = true,
-        Seed = s.Seed,
-        Device = s.Device,
-        SkipUnreadableImages = s.SkipUnreadable,
-        CancellationToken = cancellation,
-    };
+        CnnTrainerOptions options;
+        if (s.Weights is null)
+            options = CnnRecipes.Default(s.Architecture);
+        else
+        {
+            if (s.Size < 32)
+                throw new CliUserException($"--weights needs --size of at least 32 (got {s.Size}): pretrained networks downsample by 32.");
+            options = CnnRecipes.FineTuning(s.Architecture, s.Weights, s.Size);
+            // The recipe's frozen epochs, leaving at least one in which the whole network learns.
+            options.FreezeEpochs = s.FreezeEpochs ?? Math.Min(options.FreezeEpochs, s.Epochs - 1);
+        }
+        options.ImageColumnName = "Image";
+        options.ImageSize = s.Size;
+        options.Channels = s.Weights is null ? s.Channels : null;   // pretrained weights take colour; the trainer repeats grey into it
+        options.Epochs = s.Epochs;
+        options.BatchSize = s.BatchSize ?? options.BatchSize;
+        options.LearningRate = s.LearningRate ?? options.LearningRate;
+        options.Seed = s.Seed;
+        options.Device = s.Device;
+        options.SkipUnreadableImages = s.SkipUnreadable;
+        options.CancellationToken = cancellation;
+        return options;
+    }
 }

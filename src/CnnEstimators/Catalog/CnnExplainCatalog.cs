@@ -17,6 +17,8 @@ public static class CnnExplainCatalog
         string? label = null, string? layerName = null, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(classifier);
+        classifier.ThrowIfDisposedFor("CnnExplain");
         return new CnnExplainerEstimator(classifier, outputColumnName, label, layerName, batchSize);
     }
 }

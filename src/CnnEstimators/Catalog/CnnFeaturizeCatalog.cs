@@ -20,6 +20,7 @@ public static class CnnFeaturizeCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(classifier);
+        classifier.ThrowIfDisposedFor("CnnFeaturize");
         return new CnnFeaturizerEstimator(MLNetInternals.EnvironmentOf(catalog), classifier.Model, classifier.Preprocessing, outputColumnName, inputColumnName,
             layerName, batchSize, engine);
     }

@@ -52,6 +52,8 @@ public sealed class CnnEnsembleEstimator : IEstimator<CnnEnsembleTransformer>
         ArgumentNullException.ThrowIfNull(members);
         if (members.Count == 0)
             throw new ArgumentException("An ensemble needs at least one member.", nameof(members));
+        foreach (var member in members)
+            member.ThrowIfDisposedFor("CnnEnsemble");
         var first = members[0];
         var labels = LabelValues(first);
         var errors = new List<string>();

@@ -36,6 +36,7 @@ public abstract class CnnBatchedTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        ThrowIfDisposed("Scoring");
         InputColumns.CheckImage(inputSchema, ImageColumnName, Preprocessing);
         return Scoring.Outputs.OutputSchema(inputSchema);
     }
@@ -62,6 +63,7 @@ public abstract class CnnBatchedTransformer : ITransformer
     /// <exception cref="NotSupportedException">What cannot be expressed that way (the message says what).</exception>
     public void Save(ModelSaveContext ctx)
     {
+        ThrowIfDisposed("Saving");
         // ApplyOnnxModel reads its file again when the chain is saved, so the file lives until then.
         var onnx = Path.Combine(Path.GetTempPath(), $"mlnetcnn-{Guid.NewGuid():N}.onnx");
         try
@@ -72,6 +74,12 @@ public abstract class CnnBatchedTransformer : ITransformer
         {
             File.Delete(onnx);
         }
+    }
+
+    /// <summary>Refuses <paramref name="use"/> of a transformer whose native resources were freed, saying so (the default: never).</summary>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    private protected virtual void ThrowIfDisposed(string use)
+    {
     }
 
     /// <summary>The ML.NET chain this transformer saves as; the ONNX model goes to <paramref name="onnxPath"/> while it is fitted and saved.</summary>

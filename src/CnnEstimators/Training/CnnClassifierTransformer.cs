@@ -14,6 +14,7 @@ namespace MLNetCnn;
 public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposable
 {
     private readonly bool ownsModel;
+    private bool disposed;
 
     internal CnnClassifierTransformer(ClassifierCheckpoint.Contents parts, CnnInferenceEngine engine, bool ownsModel = true)
         : base(new BatchScoring(parts.ImageColumnName, parts.Preprocessing, parts.BatchSize, parts.SkipUnreadableImages, parts.Outputs,
@@ -106,6 +107,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <exception cref="NotSupportedException">The model has no ONNX export (a model class of the user's own).</exception>
     public CnnClassifierTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)
     {
+        ThrowIfDisposed("Quantize");
         if (IsQuantized)
             throw new InvalidOperationException("This classifier is quantized already; quantize the float classifier it came from.");
         return QuantizedOn(CalibrationRows.Read(calibrationData, ImageColumnName, Preprocessing, options));
@@ -114,6 +116,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>The int8 classifier calibrated on rows already read (an ensemble reads them once for all its members).</summary>
     internal CnnClassifierTransformer QuantizedOn(CalibrationSet calibration)
     {
+        ThrowIfDisposed("Quantize");
         var graph = OnnxQuantizer.QuantizeNetwork(Model, Preprocessing, NetworkOutput.Probabilities, TestTime, calibration);
         return new CnnClassifierTransformer(Parts() with { QuantizedGraph = graph }, CnnInferenceEngine.OnnxRuntimeInt8, ownsModel: false);
     }
@@ -130,6 +133,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public void SaveCheckpoint(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ThrowIfDisposed("SaveCheckpoint");
         ClassifierCheckpoint.Save(path, Parts());
     }
 
@@ -169,7 +173,10 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <exception cref="ArgumentException">No such class, or no such layer (the message lists those that exist).</exception>
     /// <exception cref="NotSupportedException">The classifier reads pixel vectors, not images.</exception>
     public CnnExplanation Explain(MLImage image, string? label = null, string? layerName = null)
-        => Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
+    {
+        ThrowIfDisposed("Explain");
+        return Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
+    }
 
     /// <summary>Grad-CAM for one row of a classifier that reads pixel vectors (C x H x W floats in its vector shape, as its column holds them).</summary>
     /// <param name="pixels">The row's pixel vector.</param>
@@ -178,13 +185,45 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <exception cref="ArgumentException">The vector's length is not the vector shape's, or no such class or layer.</exception>
     /// <exception cref="NotSupportedException">The classifier reads pictures, not vectors.</exception>
     public CnnExplanation Explain(ReadOnlySpan<float> pixels, string? label = null, string? layerName = null)
-        => Explanation.SingleImageExplanation.Explain(this, pixels, label, layerName);
+    {
+        ThrowIfDisposed("Explain");
+        return Explanation.SingleImageExplanation.Explain(this, pixels, label, layerName);
+    }
 
-    /// <summary>Frees the inference session, and the network's native memory unless it is shared with the classifier this one was quantized from.</summary>
+    /// <summary>
+    /// Whether <see cref="Dispose"/> ran: ML.NET's <c>PredictionEngine</c> disposes the transformer it was created from when the
+    /// engine is disposed (unless created with <c>PredictionEngineOptions.OwnsTransformer</c> false), as does a chain that holds it.
+    /// </summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>
+    /// Frees the inference session, and the network's native memory unless it is shared with the classifier this one was quantized
+    /// from. Using the classifier afterwards fails with an <see cref="ObjectDisposedException"/> that says so.
+    /// </summary>
     public void Dispose()
     {
+        if (disposed)
+            return;
+        disposed = true;
         Runner.Dispose();
         if (ownsModel)
             Model.Dispose();
+    }
+
+    /// <inheritdoc />
+    private protected override void ThrowIfDisposed(string use) => ThrowIfDisposedFor(use);
+
+    // The error for using a disposed classifier, saying what disposes one and what to do.
+    private ObjectDisposedException Disposed(string use) => new(nameof(CnnClassifierTransformer),
+        $"{use} needs this CnnClassifierTransformer ({Model.Architecture}), but it was disposed, and its network with it. ML.NET's PredictionEngine " +
+        "disposes the transformer it was created from when the engine is disposed: create it with " +
+        "CreatePredictionEngine<TIn, TOut>(model, new PredictionEngineOptions { OwnsTransformer = false }) " +
+        "to keep the classifier, or load it again (mlContext.Model.Load, or mlContext.Cnn().LoadClassifier for a checkpoint).");
+
+    /// <summary>Refuses <paramref name="use"/> of this classifier once it was disposed, saying what disposes one and what to do.</summary>
+    internal void ThrowIfDisposedFor(string use)
+    {
+        if (disposed)
+            throw Disposed(use);
     }
 }

@@ -54,6 +54,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var options = Options;
         var started = options.Clock.GetTimestamp();
         using var channel = host.Start("Training");
+        WarnOfSgdScaleRate(options, channel);
         var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
         using var run = Prepare(trainData, validationData, resumed, channel);
         channel.Info(MessageSensitivity.None,
@@ -65,6 +66,18 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var quantized = options.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
         return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
             options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTime, quantized, session.End), options.InferenceEngine);
+    }
+
+    // Adam's steps are about the rate in size whatever the gradient's scale, so rates meant for SGD (0.05, 0.1) make it jump
+    // around rather than learn; options written before AdamW became the default set such rates without naming an optimiser.
+    private const double AdamRateLimit = 0.01;
+
+    private static void WarnOfSgdScaleRate(CnnTrainerOptions options, IChannel channel)
+    {
+        if (options.Optimizer is CnnOptimizer.Adam or CnnOptimizer.AdamW && options.LearningRate > AdamRateLimit)
+            channel.Warning(MessageSensitivity.None,
+                $"LearningRate {options.LearningRate:G3} is high for {options.Optimizer} (the default optimiser), which learns at 1e-4 to {AdamRateLimit:G1}: " +
+                "a rate of that size is SGD's. Set Optimizer = CnnOptimizer.Sgd to train with SGD at this rate, or lower the rate (the default is 0.002).");
     }
 
     // The int8 engine: the trained network calibrated on rows spread over the training data.

@@ -35,52 +35,10 @@ public enum CnnLearningRateSchedule
 /// <summary>
 /// Everything the CNN trainer can be told. The defaults are a recipe that learns reliably from scratch on a few hundred
 /// images as well as on large sets: AdamW at 0.002 (weight decay 5e-4), batch 32, one epoch of linear warm-up, then cosine
-/// decay. The lecture's AlexNet recipe (SGD with momentum 0.9 at 0.01, weight decay 5e-4, batch 128, the rate divided by 10
-/// when validation stalls) is <see cref="AlexNetRecipe"/>.
+/// decay. <see cref="CnnRecipes"/> names the others: the lecture's AlexNet recipe, fine-tuning, fast, SGD.
 /// </summary>
 public sealed class CnnTrainerOptions
 {
-    /// <summary>
-    /// The lecture's AlexNet training recipe: SGD with momentum 0.9, learning rate 0.01 divided by 10 when validation accuracy
-    /// stops improving (a tenth of the training rows held out), weight decay 5e-4, batch 128; dropout 0.5 is part of the
-    /// AlexNet and VGG architectures. The other options keep their defaults.
-    /// </summary>
-    public static CnnTrainerOptions AlexNetRecipe() => new()
-    {
-        Optimizer = CnnOptimizer.Sgd, Momentum = 0.9, LearningRate = 0.01, WeightDecay = 5e-4, BatchSize = 128,
-        Schedule = CnnLearningRateSchedule.ReduceOnPlateau, WarmupEpochs = 0, ValidationFraction = 0.1,
-    };
-
-    /// <summary>
-    /// A recipe for fine-tuning pretrained weights on a small data set (a few hundred to a few thousand images): the new head
-    /// alone for 2 epochs, then the whole network at the head's rate (Adam at 0.001, weight decay 1e-4, half an epoch of
-    /// warm-up, then cosine decay), batch 32, random crops (padding an eighth of the size) and flips, label smoothing 0.1,
-    /// 30 epochs, and scores averaged over each image and its mirror image (<see cref="TestTimeFlip"/>). Set the column names
-    /// (and <see cref="VectorShape"/> for pixel vectors) on the result; turn <see cref="TestTimeFlip"/> off for images whose
-    /// mirror image means something else (text, digits).
-    /// </summary>
-    /// <remarks>
-    /// Chosen by measurement on 1,000 Fashion-MNIST images at 64x64 with the offline ResNet-18 (samples/FineTuning; the
-    /// README has the ablation): a backbone at a tenth of the head's rate did worse, as grey clothing is far from ImageNet and
-    /// the whole network has to move; a moving average of the weights, random affine warps, random erasing and CutMix did
-    /// not help; the frozen epochs neither helped nor hurt there, and are kept for data closer to the pretraining's.
-    /// </remarks>
-    /// <param name="architecture">A zoo architecture with pretrained weights, e.g. <c>resnet18</c>.</param>
-    /// <param name="weights">Its weights, e.g. <c>IMAGENET1K_V1</c> (<c>CnnZoo.Weights(architecture)</c> lists them).</param>
-    /// <param name="imageSize">The input's side in pixels (at least 32): smaller than the weights' 224 trains much faster on small images.</param>
-    /// <exception cref="ArgumentException">The image size is under 32.</exception>
-    public static CnnTrainerOptions FineTuningRecipe(string architecture, string weights, int imageSize)
-    {
-        if (imageSize < 32)
-            throw new ArgumentException($"FineTuningRecipe needs an image size of at least 32 pixels, not {imageSize}: pretrained networks downsample by 32.", nameof(imageSize));
-        return new()
-        {
-            Architecture = architecture, Weights = weights, ImageSize = imageSize, Epochs = 30, FreezeEpochs = 2, BackboneLearningRateFactor = 1,
-            BatchSize = 32, Optimizer = CnnOptimizer.Adam, LearningRate = 0.001, WeightDecay = 1e-4, Schedule = CnnLearningRateSchedule.Cosine,
-            WarmupEpochs = 0.5, RandomCropPadding = imageSize / 8, HorizontalFlip = true, LabelSmoothing = 0.1, TestTimeFlip = true,
-        };
-    }
-
     /// <summary>Registry name of the architecture (see <c>CnnZoo.Names</c>). Ignored when <see cref="Model"/> is set.</summary>
     public string Architecture { get; set; } = "resnet18";
 
@@ -276,8 +234,27 @@ public sealed class CnnTrainerOptions
     /// <summary>Reports each batch and epoch.</summary>
     public IProgress<CnnTrainingProgress>? Progress { get; set; }
 
-    /// <summary>Stops training within one batch; the last checkpoint stays intact.</summary>
+    /// <summary>Aborts training within one batch: <c>Fit</c> throws <see cref="OperationCanceledException"/> and returns no model; the last checkpoint stays intact.
+    /// To end a run early and keep its model, use <see cref="MaxTrainingTime"/> or <see cref="EpochEnd"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>
+    /// A deadline for the run, counted from the start of <c>Fit</c> (reading the data included): training stops within one batch
+    /// of it and <c>Fit</c> returns a usable model (the best validated weights when <see cref="KeepBestWeights"/>, else the weights as
+    /// they are), whose <see cref="CnnClassifierTransformer.TrainingEnd"/> says it was stopped, when and why. An epoch the deadline
+    /// cuts short is not validated and not in the history. Null: no deadline.
+    /// </summary>
+    public TimeSpan? MaxTrainingTime { get; set; }
+
+    /// <summary>
+    /// Called after every epoch but the last (after validation): it sees the epoch's metrics and the history, and can end the run
+    /// with <see cref="CnnEpochEnd.Stop"/>, keeping a usable model as <see cref="MaxTrainingTime"/> does (a search's rung decision).
+    /// It runs on the training thread, so keep it short.
+    /// </summary>
+    public Action<CnnEpochEnd>? EpochEnd { get; set; }
+
+    /// <summary>The clock <see cref="MaxTrainingTime"/> is measured on (the system's; tests step a clock of their own).</summary>
+    internal TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; set; } = "auto";
@@ -339,6 +316,7 @@ public sealed class CnnTrainerOptions
         Check(EarlyStoppingPatience is null || ValidationData is not null || ValidationFraction > 0,
             "EarlyStoppingPatience needs validation: set ValidationData or ValidationFraction.");
         Check(Threads is null or >= 1, $"Threads must be at least 1; got {Threads}.");
+        Check(MaxTrainingTime is null || MaxTrainingTime > TimeSpan.Zero, $"MaxTrainingTime must be greater than zero; got {MaxTrainingTime}.");
         Check(MemoryBudgetBytes >= 0, $"MemoryBudgetBytes must be 0 or more; got {MemoryBudgetBytes}.");
         Check(ShuffleBufferRows >= 1, $"ShuffleBufferRows must be at least 1; got {ShuffleBufferRows}.");
         Check(FreezeEpochs >= 0, $"FreezeEpochs must be 0 or more; got {FreezeEpochs}.");

@@ -7,7 +7,7 @@ public sealed class TrainedModel : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Folder)!);
         Result = Tool.Run("train", "--images", Images.Path, "--arch", "resnet20", "--size", "32", "--epochs", "3", "--batch-size", "16",
-            "--lr", "0.05", "--out", Folder);
+            "--out", Folder);
     }
 
     public ShapeFolder Images { get; } = new(perClass: 30, seed: 11);

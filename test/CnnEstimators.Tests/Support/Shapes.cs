@@ -62,7 +62,7 @@ public static class Shapes
     public const int Size = 32;
     public static readonly string[] Classes = ["square", "disc", "bar", "cross"];
 
-    public static List<ShapeExample> Generate(int count, int seed, int classes = 4, bool randomColours = false)
+    public static List<ShapeExample> Generate(int count, int seed, int classes = 4, bool randomColours = true)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(i => new ShapeExample(Classes[i % classes], Draw(i % classes, random, randomColours))).ToList();

@@ -164,7 +164,7 @@ public class FineTuningTests
         var messages = LogOf(ml);
         using var pretrained = CnnZoo.Create("resnet18_cntk", weights: "IMAGENET1K_CNTK");
         var data = Data(ml, rows: 32);
-        var recipe = CnnTrainerOptions.FineTuningRecipe("resnet18_cntk", "IMAGENET1K_CNTK", imageSize: 32);
+        var recipe = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", imageSize: 32);
         (recipe.Epochs, recipe.Seed, recipe.Threads) = (3, 3, 2);   // its 2 frozen epochs, then one of everything
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(recipe).Fit(data);
@@ -176,7 +176,7 @@ public class FineTuningTests
         messages.Should().Contain(m => m.Contains("Epoch 3: the backbone learns from now on (at 1 times the head's learning rate)", StringComparison.Ordinal));
         Same(trained.Model.state_dict()["body.layer1.0.conv1.weight"], pretrained.state_dict()["body.layer1.0.conv1.weight"])
             .Should().BeFalse("the whole network learns after the frozen epochs");
-        FluentActions.Invoking(() => CnnTrainerOptions.FineTuningRecipe("resnet18", "IMAGENET1K_V1", imageSize: 28)).Should().Throw<ArgumentException>()
+        FluentActions.Invoking(() => CnnRecipes.FineTuning("resnet18", "IMAGENET1K_V1", imageSize: 28)).Should().Throw<ArgumentException>()
             .WithMessage("*image size of at least 32 pixels, not 28*");
     }
 

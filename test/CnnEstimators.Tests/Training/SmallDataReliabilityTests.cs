@@ -35,7 +35,7 @@ public class SmallDataReliabilityTests
     public void AlexNetRecipe_HasTheLecturesNumbers()
     {
         // The lecture: "batch size 128, SGD Momentum, learning rate 1e-2 ... weight decay 5e-4", the rate reduced by 10 when validation stalls.
-        var recipe = CnnTrainerOptions.AlexNetRecipe();
+        var recipe = CnnRecipes.AlexNet();
 
         (recipe.Optimizer, recipe.Momentum, recipe.LearningRate, recipe.WeightDecay, recipe.BatchSize).Should().Be((CnnOptimizer.Sgd, 0.9, 0.01, 5e-4, 128));
         recipe.Schedule.Should().Be(CnnLearningRateSchedule.ReduceOnPlateau);

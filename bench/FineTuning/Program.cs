@@ -21,10 +21,10 @@ var testCount = arguments.Get("--test", 10000);
 var size = arguments.Get("--size", 64);
 var threads = arguments.Get("--threads", 2);
 var recipe = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", size);
-(recipe.ImageColumnName, recipe.VectorShape, recipe.Seed, recipe.Threads) = ("Pixels", (1, 28, 28), 1, threads);
-recipe.Epochs = arguments.Get("--epochs", recipe.Epochs);
-recipe.FreezeEpochs = arguments.Get("--freeze", recipe.FreezeEpochs);
-recipe.LearningRate = double.Parse(arguments.Get("--lr", recipe.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+recipe = recipe with { Columns = recipe.Columns with { Image = "Pixels" }, Input = recipe.Input with { VectorShape = (1, 28, 28) }, Runtime = recipe.Runtime with { Seed = 1, Threads = threads } };
+recipe = recipe with { Schedule = recipe.Schedule with { Epochs = arguments.Get("--epochs", recipe.Schedule.Epochs) } };
+recipe = recipe with { FineTuning = recipe.FineTuning with { FreezeEpochs = arguments.Get("--freeze", recipe.FineTuning.FreezeEpochs) } };
+recipe = recipe with { Optimizer = recipe.Optimizer with { LearningRate = double.Parse(arguments.Get("--lr", recipe.Optimizer.LearningRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture) } };
 var repeats = arguments.Get("--repeats", 1);
 var python = arguments.GetOrNull("--python");
 
@@ -51,7 +51,7 @@ finally
     File.Delete(weightsFile);
 }
 
-Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {recipe.Epochs} epochs ({recipe.FreezeEpochs} frozen), CnnRecipes.FineTuning, Adam {recipe.LearningRate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
+Console.WriteLine($"| resnet18_cntk fine-tuned, Fashion-MNIST {trainCount} images at {size}x{size}, {recipe.Schedule.Epochs} epochs ({recipe.FineTuning.FreezeEpochs} frozen), CnnRecipes.FineTuning, Adam {recipe.Optimizer.LearningRate} | test accuracy, each run | training seconds, each run | median accuracy | median seconds |");
 Console.WriteLine("|---|---|---|---:|---:|");
 Row("MLNetCnn", ours);
 if (peer.Count > 0)
@@ -77,11 +77,11 @@ void Row(string name, List<(double Accuracy, double Seconds)> runs) => Console.W
 {
     string Values(IEnumerable<float> values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
     using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "fine_tuning.py", "--weights", weightsFile, "--data", folder,
-        "--train", $"{trainCount}", "--test", $"{testCount}", "--size", $"{size}", "--epochs", $"{recipe.Epochs}", "--freeze", $"{recipe.FreezeEpochs}",
-        "--lr", recipe.LearningRate.ToString(CultureInfo.InvariantCulture), "--backbone-factor", recipe.BackboneLearningRateFactor.ToString(CultureInfo.InvariantCulture),
-        "--smoothing", recipe.LabelSmoothing.ToString(CultureInfo.InvariantCulture), "--wd", recipe.WeightDecay.ToString(CultureInfo.InvariantCulture),
-        "--warmup", recipe.WarmupEpochs.ToString(CultureInfo.InvariantCulture), "--batch", $"{recipe.BatchSize}", "--tta-flip", recipe.TestTimeFlip ? "1" : "0",
-        "--padding", $"{recipe.RandomCropPadding}", "--threads", $"{threads}",
+        "--train", $"{trainCount}", "--test", $"{testCount}", "--size", $"{size}", "--epochs", $"{recipe.Schedule.Epochs}", "--freeze", $"{recipe.FineTuning.FreezeEpochs}",
+        "--lr", recipe.Optimizer.LearningRate.ToString(CultureInfo.InvariantCulture), "--backbone-factor", recipe.FineTuning.BackboneLearningRateFactor.ToString(CultureInfo.InvariantCulture),
+        "--smoothing", recipe.Regularization.LabelSmoothing.ToString(CultureInfo.InvariantCulture), "--wd", recipe.Optimizer.WeightDecay.ToString(CultureInfo.InvariantCulture),
+        "--warmup", recipe.Schedule.WarmupEpochs.ToString(CultureInfo.InvariantCulture), "--batch", $"{recipe.Schedule.BatchSize}", "--tta-flip", recipe.TestTime.Flip ? "1" : "0",
+        "--padding", $"{recipe.Augmentation.RandomCropPadding}", "--threads", $"{threads}",
         "--scale", normalization.Scale.ToString("R", CultureInfo.InvariantCulture), "--mean", Values(normalization.Mean), "--std", Values(normalization.Std)));
     var result = (json.RootElement.GetProperty("accuracy").GetDouble(), json.RootElement.GetProperty("seconds").GetDouble());
     Console.Error.WriteLine($"PyTorch: {result.Item1:P2} in {result.Item2:F0} s of training");

@@ -44,8 +44,11 @@ public class PredictionBenchmarks
         data = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows)));
         model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Architecture = "resnet20", ImageColumnName = "Pixels", VectorShape = (3, Size, Size), Epochs = 1, BatchSize = 64,
-            ScoringBatchSize = 64, Threads = 2, Seed = 1, InferenceEngine = Engine,
+            Model = new() { Architecture = "resnet20" },
+            Columns = new() { Image = "Pixels" },
+            Input = new() { VectorShape = (3, Size, Size) },
+            Schedule = new() { Epochs = 1, BatchSize = 64 },
+            Runtime = new() { ScoringBatchSize = 64, Threads = 2, Seed = 1, InferenceEngine = Engine },
         }).Fit(data);
         engine = ml.Model.CreatePredictionEngine<PixelRow, Scored>(model);
     }

@@ -133,7 +133,7 @@ void FashionMnistAccuracy(string dataFolder, int trainCount, int epochs)
 {
     var (train, test) = FashionMnistRows.LoadKeyed(ml, dataFolder, trainCount);
     var options = FashionMnistRows.ForPixels(CnnRecipes.Sgd("resnet20", epochs));
-    options.Threads = threads;
+    options = options with { Runtime = options.Runtime with { Threads = threads } };
     using var classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
     using var quantized = classifier.Quantize(ml.Data.TakeRows(train, 256));
     var floatMetrics = ml.MulticlassClassification.Evaluate(classifier.Transform(test));

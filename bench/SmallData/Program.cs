@@ -24,18 +24,40 @@ CnnTrainerOptions Options(int seed)
         "defaults" => new CnnTrainerOptions(),
         _ => throw new ArgumentException($"--recipe is defaults or small, not '{recipe}'."),
     };
-    (options.Architecture, options.ImageSize, options.Seed, options.Threads) = ("resnet20", Shapes.Size, seed, 2);
+    options = options with
+    {
+        Model = options.Model with { Architecture = "resnet20" },
+        Input = options.Input with { ImageSize = Shapes.Size },
+        Runtime = options.Runtime with { Seed = seed, Threads = 2 },
+    };
     // Overrides, for exploring recipes.
-    if (arguments.GetOrNull("--epochs") is string epochs) options.Epochs = int.Parse(epochs, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--optimizer") is string optimizer) options.Optimizer = Enum.Parse<CnnOptimizer>(optimizer);
-    if (arguments.GetOrNull("--lr") is string rate) options.LearningRate = double.Parse(rate, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--batch") is string batch) options.BatchSize = int.Parse(batch, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--warmup") is string warmup) options.WarmupEpochs = double.Parse(warmup, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--wd") is string decay) options.WeightDecay = double.Parse(decay, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--ema") is string ema) options.EmaDecay = ema == "none" ? null : double.Parse(ema, CultureInfo.InvariantCulture);
-    if (arguments.GetOrNull("--schedule") is string schedule) options.Schedule = Enum.Parse<CnnLearningRateSchedule>(schedule);
-    if (arguments.GetOrNull("--flip") is string flip) options.HorizontalFlip = bool.Parse(flip);
-    if (arguments.GetOrNull("--crop") is string crop) options.RandomCropPadding = int.Parse(crop, CultureInfo.InvariantCulture);
+    T? Given<T>(string name, Func<string, T> parse) where T : struct => arguments.GetOrNull(name) is string text ? parse(text) : null;
+    double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+    int Integer(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+    options = options with
+    {
+        Schedule = options.Schedule with
+        {
+            Epochs = Given("--epochs", Integer) ?? options.Schedule.Epochs,
+            BatchSize = Given("--batch", Integer) ?? options.Schedule.BatchSize,
+            WarmupEpochs = Given("--warmup", Number) ?? options.Schedule.WarmupEpochs,
+            Kind = Given("--schedule", Enum.Parse<CnnLearningRateSchedule>) ?? options.Schedule.Kind,
+        },
+        Optimizer = options.Optimizer with
+        {
+            Kind = Given("--optimizer", Enum.Parse<CnnOptimizer>) ?? options.Optimizer.Kind,
+            LearningRate = Given("--lr", Number) ?? options.Optimizer.LearningRate,
+            WeightDecay = Given("--wd", Number) ?? options.Optimizer.WeightDecay,
+        },
+        Regularization = arguments.GetOrNull("--ema") is string ema
+            ? options.Regularization with { EmaDecay = ema == "none" ? null : Number(ema) }
+            : options.Regularization,
+        Augmentation = options.Augmentation with
+        {
+            HorizontalFlip = Given("--flip", bool.Parse) ?? options.Augmentation.HorizontalFlip,
+            RandomCropPadding = Given("--crop", Integer) ?? options.Augmentation.RandomCropPadding,
+        },
+    };
     return options;
 }
 
@@ -57,5 +79,5 @@ foreach (var seed in seeds)
 }
 var o = Options(seeds[0]);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"| {recipe}: {o.Optimizer} {o.LearningRate}, batch {o.BatchSize}, {o.Schedule}, warm-up {o.WarmupEpochs}, {o.Epochs} epochs, EMA {o.EmaDecay?.ToString() ?? "off"} " +
+    $"| {recipe}: {o.Optimizer.Kind} {o.Optimizer.LearningRate}, batch {o.Schedule.BatchSize}, {o.Schedule.Kind}, warm-up {o.Schedule.WarmupEpochs}, {o.Schedule.Epochs} epochs, EMA {o.Regularization.EmaDecay?.ToString() ?? "off"} " +
     $"| {string.Join(", ", accuracies.Select(a => $"{a:P1}"))} | {accuracies.Count(a => a >= learned)} of {accuracies.Count} | {accuracies.Min():P1} | {clock.Elapsed.TotalSeconds / accuracies.Count:F0} s |"));

@@ -37,25 +37,28 @@ if (recipe == "fast")
 {
     // The ablation: each ingredient of the fast recipe off, or the crops of the plain one back.
     if (without.Contains("smoothing"))
-        options.LabelSmoothing = 0;
+        options = options with { Regularization = options.Regularization with { LabelSmoothing = 0 } };
     if (without.Contains("ema"))
-        options.EmaDecay = null;
+        options = options with { Regularization = options.Regularization with { EmaDecay = null } };
     if (without.Contains("flip"))
-        options.TestTimeFlip = false;
+        options = options with { TestTime = options.TestTime with { Flip = false } };
     if (without.Contains("no-crops"))
-        options.RandomCropPadding = 2;
+        options = options with { Augmentation = options.Augmentation with { RandomCropPadding = 2 } };
 }
 if (arguments.GetOrNull("--lr") is string rate)
-    options.LearningRate = double.Parse(rate, CultureInfo.InvariantCulture);
+    options = options with { Optimizer = options.Optimizer with { LearningRate = double.Parse(rate, CultureInfo.InvariantCulture) } };
 if (arguments.GetOrNull("--batch") is string batch)
-    options.BatchSize = int.Parse(batch, CultureInfo.InvariantCulture);
+    options = options with { Schedule = options.Schedule with { BatchSize = int.Parse(batch, CultureInfo.InvariantCulture) } };
 if (arguments.GetOrNull("--crop") is string crop)
-    options.RandomCropPadding = int.Parse(crop, CultureInfo.InvariantCulture);
+    options = options with { Augmentation = options.Augmentation with { RandomCropPadding = int.Parse(crop, CultureInfo.InvariantCulture) } };
 if (arguments.GetOrNull("--tta-crop") is string ttaCrop)
-    options.TestTimeCropSize = int.Parse(ttaCrop, CultureInfo.InvariantCulture);
-options.ValidationData = test;   // the test set, evaluated after each epoch (not counted in the training time)
-options.Threads = threads;
-options.Seed = 1;
+    options = options with { TestTime = options.TestTime with { CropSize = int.Parse(ttaCrop, CultureInfo.InvariantCulture) } };
+// the test set, evaluated after each epoch (not counted in the training time)
+options = options with
+{
+    Validation = options.Validation with { Data = test },
+    Runtime = options.Runtime with { Threads = threads, Seed = 1 },
+};
 // Runs alternate, ours then PyTorch, since these machines are noisy; the medians and the per-run ratios are printed.
 var ours = new List<List<(int Epoch, double Seconds, double Accuracy)>>();
 var peer = new List<List<(int Epoch, double Seconds, double Accuracy)>>();
@@ -103,8 +106,8 @@ List<(int, double, double)> Ours()
 List<(int, double, double)> PyTorch(string pythonPath)
 {
     using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "time_to_accuracy.py", "--data", folder, "--epochs", $"{epochs}", "--threads", $"{threads}",
-        "--recipe", recipe, "--without", string.Join(',', without), "--lr", options.LearningRate.ToString(CultureInfo.InvariantCulture), "--batch", $"{options.BatchSize}",
-        "--padding", $"{options.RandomCropPadding}"));
+        "--recipe", recipe, "--without", string.Join(',', without), "--lr", options.Optimizer.LearningRate.ToString(CultureInfo.InvariantCulture), "--batch", $"{options.Schedule.BatchSize}",
+        "--padding", $"{options.Augmentation.RandomCropPadding}"));
     var history = json.RootElement.GetProperty("epochs").EnumerateArray()
         .Select(e => (e.GetProperty("epoch").GetInt32(), e.GetProperty("seconds").GetDouble(), e.GetProperty("accuracy").GetDouble())).ToList();
     Console.Error.WriteLine($"PyTorch: {string.Join(", ", history)}");

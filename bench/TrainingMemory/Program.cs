@@ -33,9 +33,14 @@ var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(
 var residentMiB = new List<double>();
 var options = new CnnTrainerOptions
 {
-    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (1, 28, 28), Epochs = epochs, BatchSize = 128, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05,
-    Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Threads = 2,
-    RandomCropPadding = 2, HorizontalFlip = true, ValidationFraction = 0.1,
+    Model = new() { Architecture = arch },
+    Columns = new() { Image = "Pixels" },
+    Input = new() { VectorShape = (1, 28, 28) },
+    Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05 },
+    Schedule = new() { Epochs = epochs, BatchSize = 128, Kind = CnnLearningRateSchedule.Constant, WarmupEpochs = 0 },
+    Augmentation = new() { RandomCropPadding = 2, HorizontalFlip = true },
+    Validation = new() { Fraction = 0.1 },
+    Runtime = new() { Threads = 2 },
     Progress = new SynchronousProgress(p =>
     {
         if (!p.IsEpochEnd) return;

@@ -125,8 +125,12 @@ void TrainerRun()
 
 CnnTrainerOptions TrainerOptions() => new()
 {
-    Architecture = arch, ImageColumnName = "Pixels", VectorShape = (channels, size, size), Epochs = epochs, BatchSize = batch,
-    Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Threads = threads, Seed = 1, Device = device, Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray(),
+    Model = new() { Architecture = arch },
+    Columns = new() { Image = "Pixels" },
+    Input = new() { VectorShape = (channels, size, size), Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray() },
+    Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05 },
+    Schedule = new() { Epochs = epochs, BatchSize = batch, Kind = CnnLearningRateSchedule.Constant, WarmupEpochs = 0 },
+    Runtime = new() { Threads = threads, Seed = 1, Device = device },
 };
 
 void ScoreCheck()

@@ -12,7 +12,12 @@ var random = new Random(3);
 var rows = Enumerable.Range(0, 64).Select(i => Draw(i % 2 == 0 ? "square" : "ring", random)).ToList();
 var data = ml.Data.LoadFromEnumerable(rows);
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { Architecture = "resnet20", Epochs = 1, BatchSize = 16, Seed = 1 }))
+    .Append(ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+    {
+        Model = new() { Architecture = "resnet20" },
+        Schedule = new() { Epochs = 1, BatchSize = 16 },
+        Runtime = new() { Seed = 1 },
+    }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 var model = pipeline.Fit(data);
 var folder = Directory.CreateTempSubdirectory("mlnetcnn-consumer-").FullName;

@@ -27,16 +27,12 @@ foreach (var arch in architectures)
     var clock = Stopwatch.StartNew();
     using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
     {
-        Architecture = arch,
-        ImageColumnName = "Pixels",
-        VectorShape = (1, 28, 28),
-        Epochs = epochs,
-        BatchSize = 128,
-        Optimizer = CnnOptimizer.Sgd,
-        LearningRate = 0.1,
-        Schedule = CnnLearningRateSchedule.Cosine,
-        WarmupEpochs = 0.5,
-        Seed = 1,
+        Model = new() { Architecture = arch },
+        Columns = new() { Image = "Pixels" },
+        Input = new() { VectorShape = (1, 28, 28) },
+        Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.1 },
+        Schedule = new() { Epochs = epochs, BatchSize = 128, Kind = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.5 },
+        Runtime = new() { Seed = 1 },
     }).Fit(train);
     var seconds = clock.Elapsed.TotalSeconds;
     histories[arch] = model.History;

@@ -55,37 +55,48 @@ Console.WriteLine($"1. frozen ResNet-18 features -> L-BFGS: test accuracy {featu
 
 // 2. Fine-tuning with the built-in recipe.
 var options = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", size);
-(options.ImageColumnName, options.VectorShape, options.FreezeBatchNorm, options.Seed) = (column, vectorShape, freezeBatchNorm, 1);
-options.Epochs = arguments.Get("--epochs", options.Epochs);
-options.FreezeEpochs = arguments.Get("--freeze", options.FreezeEpochs);
+options = options with
+{
+    Columns = options.Columns with { Image = column },
+    Input = options.Input with { VectorShape = vectorShape },
+    FineTuning = options.FineTuning with { FreezeBatchNorm = freezeBatchNorm },
+    Runtime = options.Runtime with { Seed = 1 },
+};
+options = options with { Schedule = options.Schedule with { Epochs = arguments.Get("--epochs", options.Schedule.Epochs) } };
+options = options with { FineTuning = options.FineTuning with { FreezeEpochs = arguments.Get("--freeze", options.FineTuning.FreezeEpochs) } };
 clock.Restart();
 // The finder trains a copy of the run (the options are left as they are) and reads the head's curve, as the run starts
 // frozen; its suggestion is where that loss falls fastest.
 var curve = ml.Cnn().FindLearningRate(train, options, steps: 60, minRate: 1e-6, maxRate: 1);
 var chart = Path.Combine(Path.GetTempPath(), "finetuning-lr.png");
 LearningRateChart.Save(curve, chart);
-options.LearningRate = arguments.GetOrNull("--lr") switch
+options = options with { Optimizer = options.Optimizer with { LearningRate = arguments.GetOrNull("--lr") switch
 {
-    null => options.LearningRate,
+    null => options.Optimizer.LearningRate,
     "finder" => curve.SuggestedRate,
     var given => double.Parse(given, System.Globalization.CultureInfo.InvariantCulture),
-};
-Console.WriteLine($"   learning-rate finder: suggests {curve.SuggestedRate:G2} (lowest loss at {curve.MinimumLossRate:G2}); using {options.LearningRate:G2}; " +
+} } };
+Console.WriteLine($"   learning-rate finder: suggests {curve.SuggestedRate:G2} (lowest loss at {curve.MinimumLossRate:G2}); using {options.Optimizer.LearningRate:G2}; " +
                   $"chart in {chart} ({clock.Elapsed.TotalSeconds:F0} s)");
 clock.Restart();
 using var fineTuned = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 var fineTuneSeconds = clock.Elapsed.TotalSeconds;
 var fineTunedMetrics = ml.MulticlassClassification.Evaluate(fineTuned.Transform(test));
-Console.WriteLine($"2. fine-tuned ResNet-18 ({options.FreezeEpochs} frozen epochs of {options.Epochs}): test accuracy {fineTunedMetrics.MicroAccuracy:P2} " +
+Console.WriteLine($"2. fine-tuned ResNet-18 ({options.FineTuning.FreezeEpochs} frozen epochs of {options.Schedule.Epochs}): test accuracy {fineTunedMetrics.MicroAccuracy:P2} " +
                   $"({fineTuneSeconds:F0} s of training, {fineTunedMetrics.MicroAccuracy * 100 - featurized.MicroAccuracy * 100:+0.0;-0.0} points over features + L-BFGS)");
 
 // 3. ResNet-20 from scratch, given about the fine-tuning's time.
 var scratch = CnnRecipes.Sgd("resnet20", epochs: 1);
-(scratch.ImageColumnName, scratch.VectorShape, scratch.ImageSize, scratch.BatchSize) = (column, vectorShape, vectorShape is null ? 32 : null, 32);
+scratch = scratch with
+{
+    Columns = scratch.Columns with { Image = column },
+    Input = scratch.Input with { VectorShape = vectorShape, ImageSize = vectorShape is null ? 32 : null },
+    Schedule = scratch.Schedule with { BatchSize = 32 },
+};
 clock.Restart();
 using (ml.MulticlassClassification.Trainers.Cnn(scratch).Fit(train))
-    scratch.Epochs = Math.Max(1, (int)(fineTuneSeconds / clock.Elapsed.TotalSeconds));
+    scratch = scratch with { Schedule = scratch.Schedule with { Epochs = Math.Max(1, (int)(fineTuneSeconds / clock.Elapsed.TotalSeconds)) } };
 clock.Restart();
 using var fromScratch = ml.MulticlassClassification.Trainers.Cnn(scratch).Fit(train);
 var scratchMetrics = ml.MulticlassClassification.Evaluate(fromScratch.Transform(test));
-Console.WriteLine($"3. ResNet-20 from scratch ({scratch.Epochs} epochs): test accuracy {scratchMetrics.MicroAccuracy:P2} ({clock.Elapsed.TotalSeconds:F0} s of training)");
+Console.WriteLine($"3. ResNet-20 from scratch ({scratch.Schedule.Epochs} epochs): test accuracy {scratchMetrics.MicroAccuracy:P2} ({clock.Elapsed.TotalSeconds:F0} s of training)");

@@ -23,20 +23,23 @@ var ml = new MLContext(seed: 1);
 var options = FashionMnistRows.ForPixels(plain ? CnnRecipes.Sgd(arch, epochs) : CnnRecipes.Fast(arch, epochs));
 if (arguments.GetOrNull("--weights") is string weights)
 {
-    // Fine-tuning: the pretrained network at a size 2 cores can train, the head alone for the first epoch, then everything
-    // with the backbone at a tenth of the head's (smaller) learning rate.
+    // Fine-tuning with the library's recipe, at a size 2 cores can train: the head alone first, then the whole network.
     WeightsDownload.Fetch(arch, weights);
-    options.Weights = weights;
-    options.ImageSize = arguments.Get("--size", 64);
-    options.LearningRate = 0.01;
-    options.FreezeEpochs = epochs > 1 ? 1 : 0;
-    options.BackboneLearningRateFactor = 0.1;
+    var recipe = FashionMnistRows.ForPixels(CnnRecipes.FineTuning(arch, weights, arguments.Get("--size", 64)));
+    options = recipe with
+    {
+        Schedule = recipe.Schedule with { Epochs = epochs },
+        FineTuning = recipe.FineTuning with { FreezeEpochs = Math.Min(recipe.FineTuning.FreezeEpochs, epochs - 1) },
+    };
 }
-options.Progress = new Progress<CnnTrainingProgress>(p =>
+options = options with
 {
-    if (p.IsEpochEnd || p.Batch % 100 == 0)
-        Console.WriteLine(p.IsEpochEnd ? p.Message : $"  epoch {p.Epoch} batch {p.Batch}/{p.Batches}: loss {p.Loss:F4}, {p.ImagesPerSecond:F0} images/s");
-});
+    Progress = new Progress<CnnTrainingProgress>(p =>
+    {
+        if (p.IsEpochEnd || p.Batch % 100 == 0)
+            Console.WriteLine(p.IsEpochEnd ? p.Message : $"  epoch {p.Epoch} batch {p.Batch}/{p.Batches}: loss {p.Loss:F4}, {p.ImagesPerSecond:F0} images/s");
+    }),
+};
 
 IDataView train, test;
 IEstimator<ITransformer> load;
@@ -53,11 +56,13 @@ else
     // One sub-folder per class; a fifth of the images (stratified by nothing but a seeded shuffle) is held out.
     var split = ml.Data.TrainTestSplit(ImageFolder.Load(ml, imageRoot), testFraction: 0.2, seed: 1);
     (train, test) = (split.TrainSet, split.TestSet);
-    options.ImageColumnName = "Image";
-    options.VectorShape = null;
-    options.ImageSize = arguments.Get("--size", 64);
+    options = options with
+    {
+        Columns = options.Columns with { Image = "Image" },
+        Input = options.Input with { VectorShape = null, ImageSize = arguments.Get("--size", 64) },
+    };
     load = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath"));
-    Console.WriteLine($"Images from {imageRoot}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch} at {options.ImageSize}x{options.ImageSize}, {epochs} epoch(s)");
+    Console.WriteLine($"Images from {imageRoot}: {train.GetRowCount()} training and {test.GetRowCount()} test images; {arch} at {options.Input.ImageSize}x{options.Input.ImageSize}, {epochs} epoch(s)");
 }
 var pipeline = load
     .Append(ml.MulticlassClassification.Trainers.Cnn(options))

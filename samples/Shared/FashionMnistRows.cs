@@ -16,11 +16,7 @@ internal static class FashionMnistRows
 
     /// <summary>A named recipe (<see cref="CnnRecipes"/>) pointed at Fashion-MNIST's rows: grey 28x28 vectors in column <c>Pixels</c>, 0-255.</summary>
     public static CnnTrainerOptions ForPixels(CnnTrainerOptions recipe)
-    {
-        recipe.ImageColumnName = "Pixels";
-        recipe.VectorShape = (1, 28, 28);
-        return recipe;
-    }
+        => recipe with { Columns = recipe.Columns with { Image = "Pixels" }, Input = recipe.Input with { VectorShape = (1, 28, 28) } };
 
     /// <summary>The training or test set as rows for <c>mlContext.Data.LoadFromEnumerable</c>.</summary>
     /// <param name="folder">Where the IDX files are.</param>

@@ -13,18 +13,6 @@ namespace MLNetCnn.Cli;
 /// <summary>The <c>mlnetcnn</c> command line: its commands, and how an outcome becomes an exit code.</summary>
 public static class CliApp
 {
-    /// <summary>Exit code of a command that did its work.</summary>
-    public const int Success = 0;
-
-    /// <summary>Exit code of a user error (bad option, missing file, a file that is not ours): one line says what and where.</summary>
-    public const int UserError = 1;
-
-    /// <summary>Exit code of a crash (a bug of ours): the message and stack trace go to the error stream.</summary>
-    public const int Crash = 2;
-
-    /// <summary>Exit code when the user interrupted the command (Ctrl+C); the last training checkpoint is kept.</summary>
-    public const int Interrupted = 130;
-
     /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code; never throws.</summary>
     /// <param name="args">The command line, without the program name.</param>
     /// <param name="console">Where output, errors and progress go.</param>
@@ -55,17 +43,17 @@ public static class CliApp
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             console.Error.WriteLine("mlnetcnn: interrupted; nothing half-written was left behind.");
-            return Interrupted;
+            return ExitCode.Interrupted;
         }
         catch (Exception e) when (IsUserError(e))
         {
             console.Error.WriteLine($"mlnetcnn: error: {OneLine(e.Message)}");
-            return UserError;
+            return ExitCode.UserError;
         }
         catch (Exception e)
         {
             console.Error.WriteLine($"mlnetcnn: crashed (please report this): {e}");
-            return Crash;
+            return ExitCode.Crash;
         }
     }
 

@@ -22,7 +22,11 @@ public class ComplexityChartTests : IDisposable
             Architectures = ["resnet20", "plain20"],
             TrainerOptions = architecture => new CnnTrainerOptions
             {
-                Architecture = architecture, ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 2, BatchSize = 32, Seed = 7, Threads = 2,
+                Model = new() { Architecture = architecture },
+                Columns = new() { Image = "Pixels" },
+                Input = new() { VectorShape = (3, Shapes.Size, Shapes.Size) },
+                Schedule = new() { Epochs = 2, BatchSize = 32 },
+                Runtime = new() { Seed = 7, Threads = 2 },
             },
         };
 
@@ -54,7 +58,13 @@ public class ComplexityChartTests : IDisposable
         var settings = new CnnExperimentSettings
         {
             Architectures = ["alexnet"],   // cannot take 32x32 images
-            TrainerOptions = architecture => new CnnTrainerOptions { Architecture = architecture, ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 1 },
+            TrainerOptions = architecture => new CnnTrainerOptions
+            {
+                Model = new() { Architecture = architecture },
+                Columns = new() { Image = "Pixels" },
+                Input = new() { VectorShape = (3, Shapes.Size, Shapes.Size) },
+                Schedule = new() { Epochs = 1 },
+            },
         };
         var result = ml.Cnn().CreateExperiment(settings).Execute(keys.Transform(Vectors(ml, 8, 84)), keys.Transform(Vectors(ml, 8, 85)));
 

@@ -31,7 +31,7 @@ static int Train(string folder, int epochs, bool resume)
     var data = Recipe.Keyed(ml, 96);
     var checkpoint = Path.Combine(folder, "run.checkpoint");
     var options = Recipe.Options(epochs, checkpoint, resume: resume && File.Exists(checkpoint));
-    options.Progress = new Printer();
+    options = options with { Progress = new Printer() };
     using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
     model.Model.SaveWeights(Path.Combine(folder, "final.safetensors"));
     return 0;
@@ -77,9 +77,13 @@ namespace MLNetCnn.TestChild
 
         public static CnnTrainerOptions Options(int epochs, string? checkpoint, bool resume, string? resumeFrom = null) => new()
         {
-            Architecture = "resnet20", ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = epochs, BatchSize = 32,
-            Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Seed = 7, Threads = 1, CheckpointPath = checkpoint, ResumeFromCheckpoint = resumeFrom ?? (resume ? checkpoint : null),
-            Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f],
+            Model = new() { Architecture = "resnet20" },
+            Columns = new() { Image = "Pixels" },
+            Input = new() { VectorShape = (3, Shapes.Size, Shapes.Size), Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] },
+            Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05 },
+            Schedule = new() { Epochs = epochs, BatchSize = 32 },
+            Runtime = new() { Seed = 7, Threads = 1 },
+            Checkpoint = new() { Path = checkpoint, ResumeFrom = resumeFrom ?? (resume ? checkpoint : null) },
         };
     }
 

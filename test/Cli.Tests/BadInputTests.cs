@@ -24,7 +24,7 @@ public class BadInputTests(TrainedModel trained) : IClassFixture<TrainedModel>
         { ["featurize", "--images", "IMAGES"], "Option '--out' is required" },
         { ["nonsense"], "Unrecognized command or argument 'nonsense'" },
         { ["train", "--images", "IMAGES", "--out", "OUT", "--weights", "IMAGENET1K_V1"], "resnet20 has no weights 'IMAGENET1K_V1'. No weights are known for resnet20." },
-        { ["train", "--images", "IMAGES", "--out", "OUT", "--weights", "IMAGENET1K_CNTK", "--arch", "resnet18_cntk", "--epochs", "2", "--freeze-epochs", "2"], "FreezeEpochs (2) must be less than Epochs (2)" },
+        { ["train", "--images", "IMAGES", "--out", "OUT", "--weights", "IMAGENET1K_CNTK", "--arch", "resnet18_cntk", "--epochs", "2", "--freeze-epochs", "2"], "FineTuning.FreezeEpochs (2) must be less than Schedule.Epochs (2)" },
     };
 
     [Theory]

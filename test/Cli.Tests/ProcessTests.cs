@@ -43,7 +43,7 @@ public class ProcessTests
             Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
             process.WaitForExit(TimeSpan.FromSeconds(60)).Should().BeTrue("Ctrl+C stops training within a batch");
 
-            process.ExitCode.Should().Be(CliApp.Interrupted, await error);
+            process.ExitCode.Should().Be(ExitCode.Interrupted, await error);
             (await error).Should().Contain("--resume");
             lock (lines) lines.Should().NotContain(l => l.StartsWith("epoch 300/300:", StringComparison.Ordinal));
         }

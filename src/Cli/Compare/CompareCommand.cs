@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using MLNetCnn.Charts;
-using MLNetCnn.Cli.Train;
 
 namespace MLNetCnn.Cli.Compare;
 
@@ -35,7 +34,7 @@ internal static class CompareCommand
             try
             {
                 Run(console, parse, source, training, ArchitectureOption.Split(parse.GetValue(architectures)), folder, cancellation);
-                return Task.FromResult(CliApp.Success);
+                return Task.FromResult(ExitCode.Success);
             }
             catch
             {

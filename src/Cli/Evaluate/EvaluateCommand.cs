@@ -36,7 +36,7 @@ internal static class EvaluateCommand
                 console.Out.WriteLine(metrics.ToJson());
             else
                 metrics.Render(console.Ansi);
-            return CliApp.Success;
+            return ExitCode.Success;
         });
         return command;
     }

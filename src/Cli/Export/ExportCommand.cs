@@ -38,7 +38,7 @@ internal static class ExportCommand
                                   (withPreprocessing ? "(pixel values 0-255, channels RGB or grey)" : "(already normalised)") +
                                   $", output 'output' N x {classifier.LabelValues.Count} " + (parse.GetValue(noSoftmax) ? "logits" : "probabilities") +
                                   $" for {string.Join(", ", classifier.LabelValues)}");
-            return CliApp.Success;
+            return ExitCode.Success;
         });
         return command;
     }

@@ -29,11 +29,9 @@ internal static class FeaturizeCommand
             if (!Directory.Exists(root))
                 throw new CliUserException($"--images: folder '{root}' does not exist.");
             root = Path.GetFullPath(root);
-            var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-                .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
+            var files = ImageFolder.Files(root);
             if (files.Count == 0)
                 throw new CliUserException($"--images: '{root}' holds no images ({string.Join(", ", ImageFolder.ImageExtensions)}).");
-            files.ForEach(CnnImageLimits.CheckFile);
             var rows = files.Select(f => new ImageFolderRow
             {
                 ImagePath = f,
@@ -73,7 +71,7 @@ internal static class FeaturizeCommand
                 }
             });
             console.Out.WriteLine($"wrote {path}: {rows.Count} image(s)");
-            return CliApp.Success;
+            return ExitCode.Success;
         });
         return command;
     }

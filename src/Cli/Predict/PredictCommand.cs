@@ -58,7 +58,7 @@ internal static class PredictCommand
                 });
                 console.Error.WriteLine($"wrote {rows.Count} prediction(s) to {outputPath}");
             }
-            return CliApp.Success;
+            return ExitCode.Success;
         });
         return command;
     }
@@ -82,18 +82,18 @@ internal static class PredictCommand
         foreach (var path in named)
         {
             if (Directory.Exists(path))
-                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal));
+                files.AddRange(ImageFolder.Files(path));
             else if (File.Exists(path))
-                files.Add(path);
+            {
+                CnnImageLimits.CheckFile(path);
+                files.Add(Path.GetFullPath(path));
+            }
             else
                 throw new CliUserException($"paths: '{path}' does not exist.");
         }
         if (files.Count == 0)
             throw new CliUserException($"paths: no images ({string.Join(", ", ImageFolder.ImageExtensions)}) in {string.Join(", ", named.Select(p => $"'{p}'"))}.");
-        var full = files.Select(Path.GetFullPath).ToList();
-        full.ForEach(CnnImageLimits.CheckFile);
-        return full;
+        return files;
     }
 
     private static string[] ReadStandardInput()

@@ -38,7 +38,7 @@ internal static class SummaryCommand
             console.Out.WriteLine(weights.Count == 0
                 ? $"{name} has no pretrained weights in the catalogue."
                 : $"pretrained weights (--weights): {string.Join("; ", weights.Select(w => $"{w.Name}" + (w.Top1 is double top1 ? $" (ImageNet top-1 {top1}%)" : " (offline)")))}");
-            return CliApp.Success;
+            return ExitCode.Success;
         });
         return command;
     }

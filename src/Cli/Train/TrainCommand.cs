@@ -49,15 +49,16 @@ internal static class TrainCommand
             var data = TrainingData.Load(ml, source, parse, validationFraction, s.Seed);
             var (train, validation) = (data.RawTrain, data.RawValidation);
             var (trainImages, validationImages) = (data.Train, data.Validation);
-            var options = TrainingRecipe.Options(s, cancellation);
-            options.ValidationData = validationImages;
-            options.CheckpointPath = folder.File(ModelFolder.TrainingState);
-            options.ResumeFromCheckpoint = resume ? folder.File(ModelFolder.TrainingState) : null;
             var display = new TrainingDisplay(console);
-            options.Progress = display;
+            var options = TrainingRecipe.Options(s, cancellation) with
+            {
+                Validation = new() { Data = validationImages },
+                Checkpoint = new() { Path = folder.File(ModelFolder.TrainingState), ResumeFrom = resume ? folder.File(ModelFolder.TrainingState) : null },
+                Progress = display,
+            };
             console.Out.WriteLine($"training {s.Architecture} at {s.Size}x{s.Size}x{s.Channels} on {data.TrainCount:N0} images " +
-                                  $"(validation {data.ValidationCount:N0}), {s.Epochs} epoch(s), batch {options.BatchSize}, " +
-                                  $"{options.Optimizer} at {options.LearningRate:G3}{(s.Weights is null ? "" : $", fine-tuning {s.Weights}")}");
+                                  $"(validation {data.ValidationCount:N0}), {s.Epochs} epoch(s), batch {options.Schedule.BatchSize}, " +
+                                  $"{options.Optimizer.Kind} at {options.Optimizer.LearningRate:G3}{(s.Weights is null ? "" : $", fine-tuning {s.Weights}")}");
             var clock = Stopwatch.StartNew();
             using var classifier = display.Run(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(trainImages));
             var trainSeconds = clock.Elapsed.TotalSeconds;
@@ -90,7 +91,7 @@ internal static class TrainCommand
             console.Out.WriteLine($"trained in {trainSeconds:F0} s; validation:");
             metrics.Render(console.Ansi);
             console.Out.WriteLine($"wrote {folder.Target}: {ModelFolder.ModelZip}, {ModelFolder.Checkpoint}, {ModelFolder.Metrics}, {ModelFolder.Curves}, {ModelFolder.Report}");
-            return CliApp.Success;
+            return ExitCode.Success;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

@@ -14,14 +14,16 @@ public static class CnnCatalog
     /// <param name="epochs">Passes over the data.</param>
     /// <param name="batchSize">Images per step.</param>
     /// <param name="learningRate">Peak learning rate of the default recipe (AdamW, one epoch of warm-up, cosine decay; see <see cref="CnnTrainerOptions"/>).</param>
-    /// <param name="weights">Pretrained weights to start from (e.g. <c>IMAGENET1K_V1</c>; see <see cref="CnnTrainerOptions.Weights"/>); null for none.</param>
+    /// <param name="weights">Pretrained weights to start from (e.g. <c>IMAGENET1K_V1</c>; see <see cref="CnnModelOptions.Weights"/>); null for none.</param>
     public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string architecture = "resnet18", string labelColumnName = "Label", string imageColumnName = "Image",
         int epochs = 10, int batchSize = 32, double learningRate = 0.002, string? weights = null)
         => catalog.Cnn(new CnnTrainerOptions
         {
-            Architecture = architecture, LabelColumnName = labelColumnName, ImageColumnName = imageColumnName,
-            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, Weights = weights,
+            Model = new() { Architecture = architecture, Weights = weights },
+            Columns = new() { Label = labelColumnName, Image = imageColumnName },
+            Schedule = new() { Epochs = epochs, BatchSize = batchSize },
+            Optimizer = new() { LearningRate = learningRate },
         });
 
     /// <summary>Trains a CNN with every option (optimiser, schedule, augmentation, validation, checkpoints, device...).</summary>

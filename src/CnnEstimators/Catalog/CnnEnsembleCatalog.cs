@@ -22,7 +22,7 @@ public static class CnnEnsembleCatalog
     /// (the options' seed, or 1), then combines them; <c>Fit</c> returns the ensemble, whose <c>Members</c> can be evaluated alone.
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="options">Builds the members' options (called once per member; <see cref="CnnTrainerOptions.Seed"/> is replaced).</param>
+    /// <param name="options">Builds the members' options (called once per member; <see cref="CnnRuntimeOptions.Seed"/> is replaced).</param>
     /// <param name="count">Members to train.</param>
     /// <param name="combination">Mean (default), geometric mean or majority vote.</param>
     public static CnnEnsembleTrainer CnnEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,

@@ -36,11 +36,21 @@ public static class CnnImageLimits
     public static void CheckFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (ImageHeader.ReadSize(path) is not var (width, height))
-            return;
+        if (ImageHeader.ReadSize(path) is var (width, height))
+            Check(width, height, $"Image '{path}' (as its header declares)", "; it was not decoded");
+    }
+
+    /// <summary>The one check and message for every image MLNetCnn reads: a file's header, a decoded image, a picture to explain.</summary>
+    /// <param name="width">The image's width.</param>
+    /// <param name="height">The image's height.</param>
+    /// <param name="what">The image, named for the message: its file, or its row and column.</param>
+    /// <param name="note">Said after the limit, e.g. that the file was not decoded.</param>
+    /// <exception cref="InvalidDataException">The image has more than <see cref="MaxPixels"/> pixels.</exception>
+    internal static void Check(long width, long height, string what, string note = "")
+    {
         if (width * height > MaxPixels)
             throw new InvalidDataException(
-                $"Image '{path}' declares {width}x{height} = {width * height:N0} pixels, over the limit of {MaxPixels:N0} " +
-                "(CnnImageLimits.MaxPixels); it was not decoded. Shrink the image, or raise the limit if it is genuine.");
+                $"{what} is {width}x{height} = {width * height:N0} pixels, over the limit of {MaxPixels:N0} (CnnImageLimits.MaxPixels){note}. " +
+                "Shrink the image, or raise the limit if it is genuine.");
     }
 }

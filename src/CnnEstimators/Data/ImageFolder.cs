@@ -44,16 +44,33 @@ public static class ImageFolder
         var empty = new List<string>();
         foreach (var folder in classes)
         {
-            var images = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            var images = Files(folder);
             if (images.Count == 0)
                 empty.Add(Path.GetFileName(folder));
-            images.ForEach(CnnImageLimits.CheckFile);
-            rows.AddRange(images.Select(f => new ImageFolderRow { ImagePath = Path.GetFullPath(f), Label = Path.GetFileName(folder) }));
+            rows.AddRange(images.Select(f => new ImageFolderRow { ImagePath = f, Label = Path.GetFileName(folder) }));
         }
         if (empty.Count > 0)
             throw new InvalidDataException(
                 $"Class folder(s) {string.Join(", ", empty.Select(e => $"'{e}'"))} of '{root}' hold no images ({string.Join(", ", ImageExtensions)}). Remove them or add images.");
         return rows;
+    }
+
+    /// <summary>
+    /// Every image file under <paramref name="folder"/>, in its sub-folders too, as full paths in a stable (ordinal) order, each
+    /// checked against <see cref="CnnImageLimits.MaxPixels"/> by its header before anything decodes it. The one walk over image
+    /// folders that training, prediction and featurization share.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">An image's header declares more pixels than the limit.</exception>
+    public static IReadOnlyList<string> Files(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImage)
+            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        files.ForEach(CnnImageLimits.CheckFile);
+        return files;
     }
 
     /// <summary>The images of <paramref name="root"/> as an IDataView with columns <c>ImagePath</c> and <c>Label</c>.</summary>

@@ -50,10 +50,7 @@ internal sealed class PixelReader
         if (image is null || image.Width == 0 || image.Height == 0)
             throw new InvalidDataException($"Row {row}: column '{columnName}' holds no image (empty path or unreadable file).");
         var (height, width) = (image.Height, image.Width);
-        if ((long)height * width > CnnImageLimits.MaxPixels)
-            throw new InvalidDataException(
-                $"Row {row}: the image of column '{columnName}' is {width}x{height} = {(long)width * height:N0} pixels, over the limit of " +
-                $"{CnnImageLimits.MaxPixels:N0} (CnnImageLimits.MaxPixels). Shrink the image, or raise the limit if it is genuine.");
+        CnnImageLimits.Check(width, height, $"Row {row}: the image of column '{columnName}'");
         Convert(image, preprocessing, destination);
     }
 

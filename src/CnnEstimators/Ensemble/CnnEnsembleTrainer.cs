@@ -36,7 +36,7 @@ public sealed class CnnEnsembleTrainer : IEstimator<CnnEnsembleTransformer>
     }
 
     /// <summary>Trains the members on <paramref name="input"/> (seeds <c>seed, seed + 1, ...</c> from the options' seed, or 1) and combines them.</summary>
-    /// <exception cref="ArgumentException">The options hold a <see cref="CnnTrainerOptions.Model"/>: one model object cannot train several members.</exception>
+    /// <exception cref="ArgumentException">The options hold a <see cref="CnnModelOptions.Instance"/>: one model object cannot train several members.</exception>
     public CnnEnsembleTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -44,7 +44,7 @@ public sealed class CnnEnsembleTrainer : IEstimator<CnnEnsembleTransformer>
         for (var i = 0; i < count; i++)
         {
             var memberOptions = MemberOptions(i);
-            Log( $"Training ensemble member {i + 1} of {count} ({memberOptions.Architecture}, seed {memberOptions.Seed}).");
+            Log( $"Training ensemble member {i + 1} of {count} ({memberOptions.Model.Architecture}, seed {memberOptions.Runtime.Seed}).");
             members.Add(new CnnTrainer(environment, memberOptions).Fit(input));
         }
         return new CnnEnsembleTransformer(members, combination);
@@ -56,10 +56,10 @@ public sealed class CnnEnsembleTrainer : IEstimator<CnnEnsembleTransformer>
     private CnnTrainerOptions MemberOptions(int index)
     {
         var memberOptions = options();
-        if (memberOptions.Model is not null)
-            throw new ArgumentException("Ensemble members are built from Architecture; leave Model unset (one model object cannot train several members).", nameof(options));
-        memberOptions.Seed = (memberOptions.Seed ?? 1) + index;
-        return memberOptions;
+        if (memberOptions.Model.Instance is not null)
+            throw new ArgumentException(
+                "Ensemble members are built from Model.Architecture; leave Model.Instance unset (one model object cannot train several members).", nameof(options));
+        return memberOptions with { Runtime = memberOptions.Runtime with { Seed = (memberOptions.Runtime.Seed ?? 1) + index } };
     }
 
     // Through the context's log, as ML.NET's own components report (mlContext.Log).

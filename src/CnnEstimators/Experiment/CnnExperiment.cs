@@ -49,12 +49,14 @@ public sealed class CnnExperiment
         CnnClassifierTransformer? model = null;
         try
         {
-            var options = settings.TrainerOptions?.Invoke(architecture) ?? new CnnTrainerOptions { Architecture = architecture, Epochs = settings.Epochs };
-            if (options.Architecture != architecture || options.Model is not null)
+            var given = settings.TrainerOptions?.Invoke(architecture)
+                ?? new CnnTrainerOptions { Model = new() { Architecture = architecture }, Schedule = new() { Epochs = settings.Epochs } };
+            if (given.Model.Architecture != architecture || given.Model.Instance is not null)
                 throw new ArgumentException(
-                    $"TrainerOptions, asked for '{architecture}', returned options for '{options.Model?.Architecture ?? options.Architecture}'; " +
-                    "build the options for the architecture it is given (Architecture = that name, Model unset).");
-            options.LabelColumnName = settings.LabelColumnName;
+                    $"TrainerOptions, asked for '{architecture}', returned options for '{given.Model.Instance?.Architecture ?? given.Model.Architecture}'; " +
+                    "build the options for the architecture it is given (Model.Architecture = that name, Model.Instance unset).");
+            // A copy with the experiment's label column: the caller's options are left as they are.
+            var options = given with { Columns = given.Columns with { Label = settings.LabelColumnName } };
             model = context.MulticlassClassification.Trainers.Cnn(options).Fit(train);
             var trainTime = clock.Elapsed;
             var metrics = context.MulticlassClassification.Evaluate(model.Transform(validation), settings.LabelColumnName);

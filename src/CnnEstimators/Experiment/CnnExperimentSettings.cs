@@ -18,7 +18,7 @@ public sealed class CnnExperimentSettings
 
     /// <summary>
     /// The trainer options of each run, built for the candidate architecture it is given (a fresh object per run, with
-    /// <see cref="CnnTrainerOptions.Architecture"/> set to that candidate; a run whose options name another fails and is recorded).
+    /// <see cref="CnnModelOptions.Architecture"/> set to that candidate; a run whose options name another fails and is recorded).
     /// Default: <see cref="Epochs"/> epochs of the trainer's defaults.
     /// </summary>
     public Func<string, CnnTrainerOptions>? TrainerOptions { get; set; }

@@ -13,9 +13,7 @@ internal static class SingleImageExplanation
         if (p.InputKind != CnnInputKind.Image)
             throw new NotSupportedException(
                 $"This classifier reads pixel vectors from '{classifier.ImageColumnName}', not pictures: explain a row's vector instead.");
-        if ((long)image.Width * image.Height > CnnImageLimits.MaxPixels)
-            throw new InvalidDataException(
-                $"The image is {image.Width}x{image.Height} pixels, over the limit of {CnnImageLimits.MaxPixels:N0} (CnnImageLimits.MaxPixels).");
+        CnnImageLimits.Check(image.Width, image.Height, "The image to explain");
         var batch = PixelBuffer.Allocate(p, 1);
         batch.Count = 1;
         batch.ReadImage(image, 0);

@@ -22,14 +22,14 @@ internal static class ClassifierCheckpoint
     public sealed record Contents(
         CnnModel Model, CnnPreprocessing Preprocessing, string ImageColumnName, ClassifierOutputs Outputs, int BatchSize,
         bool SkipUnreadableImages, IReadOnlyList<CnnEpochMetrics> History, TestTimeAugmentation? TestTime = null, byte[]? QuantizedGraph = null,
-        CnnTrainingEnd? TrainingEnd = null);
+        CnnTrainingEnd? TrainingEnd = null, CnnTrainerOptions? TrainerOptions = null);
 
     private sealed record Config(
         int Version, string Architecture, int NumClasses, int InChannels, CnnInputKind InputKind, int Channels, int Height, int Width,
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
         bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null, string? ArchitectureArguments = null,
-        CnnTrainingEnd? TrainingEnd = null);
+        CnnTrainingEnd? TrainingEnd = null, string? TrainerOptions = null);
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -42,7 +42,7 @@ internal static class ClassifierCheckpoint
             p.InputKind, p.Channels, p.Height, p.Width, p.VectorShape is var (c, h, w) ? [c, h, w] : null, p.PixelScale, p.Mean.ToArray(), p.Std.ToArray(),
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
             contents.History.ToList(), contents.TestTime?.Flip ?? false, contents.QuantizedGraph is not null, contents.TestTime?.CropSize,
-            CnnZoo.ArgumentsToJson(model.Arguments), contents.TrainingEnd);
+            CnnZoo.ArgumentsToJson(model.Arguments), contents.TrainingEnd, contents.TrainerOptions?.ToJson());
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
@@ -67,6 +67,7 @@ internal static class ClassifierCheckpoint
         Config config;
         CnnModel? model = null;
         byte[]? quantized = null;
+        CnnTrainerOptions? trainerOptions = null;
         try
         {
             using var zip = ZipFile.OpenRead(path);
@@ -87,6 +88,7 @@ internal static class ClassifierCheckpoint
             WeightFile.LoadTorchSharpInto(model, config.Architecture, new MemoryStream(weights, writable: false), $"{path}!{WeightsEntry}");
             if (config.Quantized)
                 quantized = ReadQuantizedGraph(zip, path);
+            trainerOptions = config.TrainerOptions is string json ? CnnTrainerOptions.FromJson(json) : null;
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
@@ -99,7 +101,7 @@ internal static class ClassifierCheckpoint
         var outputs = ClassifierOutputs.ForLabelValues(config.ScoreColumnName, config.PredictedLabelColumnName, config.LabelValues);
         model.to(DeviceSelection.Resolve(device));
         return new Contents(model, preprocessing, config.ImageColumnName, outputs, config.BatchSize, config.SkipUnreadableImages, config.History,
-            new TestTimeAugmentation(config.TestTimeFlip, config.TestTimeCropSize), quantized, config.TrainingEnd);
+            new TestTimeAugmentation(config.TestTimeFlip, config.TestTimeCropSize), quantized, config.TrainingEnd, trainerOptions);
     }
 
     // The int8 graph, checked to be one: a file whose entry was swapped for a float or foreign graph is refused.

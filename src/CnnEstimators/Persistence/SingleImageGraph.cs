@@ -11,9 +11,15 @@ namespace MLNetCnn.Persistence;
 /// </summary>
 internal static class SingleImageGraph
 {
-    public static byte[] FromBatched(byte[] batched, string inputName, string outputName, string? argMaxName = null)
+    /// <summary>The metadata key under which a saved classifier's graph records the trainer options it was trained with (their JSON).</summary>
+    public const string TrainerOptionsKey = "mlnetcnn.trainer_options";
+
+    public static byte[] FromBatched(byte[] batched, string inputName, string outputName, string? argMaxName = null,
+        IEnumerable<(string Key, string Value)>? metadata = null)
     {
         var model = ModelProto.Parser.ParseFrom(batched);
+        foreach (var (key, value) in metadata ?? [])
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         var graph = model.Graph;
         var (input, output) = (graph.Input.Single(), graph.Output.Single());
         var imageDims = input.Type.TensorType.Shape.Dim.Skip(1).Select(d => d.DimValue).ToArray();

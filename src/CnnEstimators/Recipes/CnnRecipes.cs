@@ -2,8 +2,8 @@ namespace MLNetCnn;
 
 /// <summary>
 /// The named training recipes, in one place: the library's samples, benchmarks, command-line tool and tests start from
-/// these. Each call returns new options, to be changed like any others (set the column names, and
-/// <see cref="CnnTrainerOptions.VectorShape"/> for pixel vectors).
+/// these. Each call returns new options, to be changed with <c>with</c> like any others (set the columns, and
+/// <see cref="CnnInputOptions.VectorShape"/> for pixel vectors).
 /// </summary>
 public static class CnnRecipes
 {
@@ -12,7 +12,7 @@ public static class CnnRecipes
     /// weight decay 5e-4, batch 32, one epoch of linear warm-up, cosine decay, 10 epochs). The README's small-data study chose it.
     /// </summary>
     /// <param name="architecture">A zoo architecture (<c>CnnZoo.Names</c>).</param>
-    public static CnnTrainerOptions Default(string architecture = "resnet18") => new() { Architecture = architecture };
+    public static CnnTrainerOptions Default(string architecture = "resnet18") => new() { Model = new() { Architecture = architecture } };
 
     /// <summary>
     /// SGD with Nesterov momentum 0.9 at 0.1, batch 128, a fifth of an epoch of warm-up then cosine decay, random crops (padding
@@ -23,8 +23,10 @@ public static class CnnRecipes
     /// <param name="epochs">Passes over the data.</param>
     public static CnnTrainerOptions Sgd(string architecture, int epochs) => new()
     {
-        Architecture = architecture, Epochs = epochs, BatchSize = 128, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.1, Nesterov = true,
-        Schedule = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.2, RandomCropPadding = 2, HorizontalFlip = true,
+        Model = new() { Architecture = architecture },
+        Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.1, Nesterov = true },
+        Schedule = new() { Epochs = epochs, BatchSize = 128, Kind = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.2 },
+        Augmentation = new() { RandomCropPadding = 2, HorizontalFlip = true },
     };
 
     /// <summary>
@@ -37,15 +39,15 @@ public static class CnnRecipes
     /// <param name="epochs">Passes over the data.</param>
     public static CnnTrainerOptions Fast(string architecture, int epochs = 1)
     {
-        var options = Sgd(architecture, epochs);
-        options.BatchSize = 64;
-        options.LearningRate = 0.2;
-        options.WarmupEpochs = 0.1;
-        options.RandomCropPadding = 0;
-        options.LabelSmoothing = 0.1;
-        options.EmaDecay = 0.99;
-        options.TestTimeFlip = true;
-        return options;
+        var sgd = Sgd(architecture, epochs);
+        return sgd with
+        {
+            Optimizer = sgd.Optimizer with { LearningRate = 0.2 },
+            Schedule = sgd.Schedule with { BatchSize = 64, WarmupEpochs = 0.1 },
+            Augmentation = sgd.Augmentation with { RandomCropPadding = 0 },
+            Regularization = new() { LabelSmoothing = 0.1, EmaDecay = 0.99 },
+            TestTime = new() { Flip = true },
+        };
     }
 
     /// <summary>
@@ -56,15 +58,17 @@ public static class CnnRecipes
     /// <param name="architecture">A zoo architecture; the lecture's is <c>alexnet_2012</c>.</param>
     public static CnnTrainerOptions AlexNet(string architecture = "alexnet") => new()
     {
-        Architecture = architecture, Optimizer = CnnOptimizer.Sgd, Momentum = 0.9, LearningRate = 0.01, WeightDecay = 5e-4, BatchSize = 128,
-        Schedule = CnnLearningRateSchedule.ReduceOnPlateau, WarmupEpochs = 0, ValidationFraction = 0.1,
+        Model = new() { Architecture = architecture },
+        Optimizer = new() { Kind = CnnOptimizer.Sgd, Momentum = 0.9, LearningRate = 0.01, WeightDecay = 5e-4 },
+        Schedule = new() { BatchSize = 128, Kind = CnnLearningRateSchedule.ReduceOnPlateau, WarmupEpochs = 0 },
+        Validation = new() { Fraction = 0.1 },
     };
 
     /// <summary>
     /// Fine-tuning pretrained weights on a small data set (a few hundred to a few thousand images): the new head alone for 2
     /// epochs, then the whole network at the head's rate (Adam at 0.001, weight decay 1e-4, half an epoch of warm-up, then cosine
     /// decay), batch 32, random crops (padding an eighth of the size) and flips, label smoothing 0.1, 30 epochs, and scores
-    /// averaged over each image and its mirror image (<see cref="CnnTrainerOptions.TestTimeFlip"/>; turn it off for images whose
+    /// averaged over each image and its mirror image (<see cref="CnnTestTimeOptions.Flip"/>; turn it off for images whose
     /// mirror image means something else: text, digits).
     /// </summary>
     /// <remarks>
@@ -83,9 +87,14 @@ public static class CnnRecipes
             throw new ArgumentException($"The fine-tuning recipe needs an image size of at least 32 pixels, not {imageSize}: pretrained networks downsample by 32.", nameof(imageSize));
         return new()
         {
-            Architecture = architecture, Weights = weights, ImageSize = imageSize, Epochs = 30, FreezeEpochs = 2, BackboneLearningRateFactor = 1,
-            BatchSize = 32, Optimizer = CnnOptimizer.Adam, LearningRate = 0.001, WeightDecay = 1e-4, Schedule = CnnLearningRateSchedule.Cosine,
-            WarmupEpochs = 0.5, RandomCropPadding = imageSize / 8, HorizontalFlip = true, LabelSmoothing = 0.1, TestTimeFlip = true,
+            Model = new() { Architecture = architecture, Weights = weights },
+            Input = new() { ImageSize = imageSize },
+            FineTuning = new() { FreezeEpochs = 2, BackboneLearningRateFactor = 1 },
+            Optimizer = new() { Kind = CnnOptimizer.Adam, LearningRate = 0.001, WeightDecay = 1e-4 },
+            Schedule = new() { Epochs = 30, BatchSize = 32, Kind = CnnLearningRateSchedule.Cosine, WarmupEpochs = 0.5 },
+            Augmentation = new() { RandomCropPadding = imageSize / 8, HorizontalFlip = true },
+            Regularization = new() { LabelSmoothing = 0.1 },
+            TestTime = new() { Flip = true },
         };
     }
 }

@@ -6,10 +6,10 @@ public enum CnnTrainingEndReason
     /// <summary>Every epoch ran.</summary>
     Completed,
 
-    /// <summary>Validation stopped improving for <see cref="CnnTrainerOptions.EarlyStoppingPatience"/> epochs.</summary>
+    /// <summary>Validation stopped improving for <see cref="CnnValidationOptions.EarlyStoppingPatience"/> epochs.</summary>
     EarlyStopping,
 
-    /// <summary><see cref="CnnTrainerOptions.MaxTrainingTime"/> ran out; the run stopped within one batch of it.</summary>
+    /// <summary><see cref="CnnRuntimeOptions.MaxTrainingTime"/> ran out; the run stopped within one batch of it.</summary>
     Deadline,
 
     /// <summary>The <see cref="CnnTrainerOptions.EpochEnd"/> callback asked the run to stop.</summary>
@@ -26,7 +26,7 @@ public enum CnnTrainingEndReason
 /// <param name="StepsIntoNextEpoch">Optimiser steps of an epoch cut short by the deadline (not validated, not in the history); 0 otherwise.</param>
 /// <param name="StepsPerEpoch">Optimiser steps in a whole epoch.</param>
 /// <param name="Seconds">Wall time from the start of <c>Fit</c> (reading the data included) to the end of training.</param>
-/// <param name="WeightsFromEpoch">The epoch whose weights the model holds (the best validated epoch when <see cref="CnnTrainerOptions.KeepBestWeights"/>
+/// <param name="WeightsFromEpoch">The epoch whose weights the model holds (the best validated epoch when <see cref="CnnValidationOptions.KeepBestWeights"/>
 /// kept it); null when it holds the weights as training left them.</param>
 public sealed record CnnTrainingEnd(
     CnnTrainingEndReason Reason, string Message, int EpochsCompleted, int StepsIntoNextEpoch, int StepsPerEpoch, double Seconds, int? WeightsFromEpoch)

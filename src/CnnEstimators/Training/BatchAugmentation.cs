@@ -8,29 +8,29 @@ namespace MLNetCnn.Training;
 /// </summary>
 internal sealed class BatchAugmentation(CnnTrainerOptions options)
 {
-    public bool IsActive => options.RandomCropPadding > 0 || options.HorizontalFlip || options.RandomResizedCrop || Warps || options.TrivialAugment || Jitters ||
-        options.RandomErasingProbability > 0;
+    public bool IsActive => options.Augmentation.RandomCropPadding > 0 || options.Augmentation.HorizontalFlip || options.Augmentation.RandomResizedCrop || Warps || options.Augmentation.TrivialAugment || Jitters ||
+        options.Augmentation.RandomErasingProbability > 0;
 
-    private bool Warps => options.RandomAffine.Degrees > 0 || options.RandomAffine.Translate > 0 || options.RandomAffine.Scale > 0;
+    private bool Warps => options.Augmentation.RandomAffine.Degrees > 0 || options.Augmentation.RandomAffine.Translate > 0 || options.Augmentation.RandomAffine.Scale > 0;
 
-    private bool Jitters => options.ColorJitter.Brightness > 0 || options.ColorJitter.Contrast > 0 || options.ColorJitter.Saturation > 0;
+    private bool Jitters => options.Augmentation.ColorJitter.Brightness > 0 || options.Augmentation.ColorJitter.Contrast > 0 || options.Augmentation.ColorJitter.Saturation > 0;
 
     public Tensor Apply(Tensor batch, Generator generator)
     {
-        if (options.RandomResizedCrop)
+        if (options.Augmentation.RandomResizedCrop)
             batch = ResizedCrops(batch, generator);
-        if (options.RandomCropPadding > 0)
-            batch = PaddedCrops(batch, options.RandomCropPadding, generator);
-        if (options.HorizontalFlip)
+        if (options.Augmentation.RandomCropPadding > 0)
+            batch = PaddedCrops(batch, options.Augmentation.RandomCropPadding, generator);
+        if (options.Augmentation.HorizontalFlip)
             batch = Flips(batch, generator);
         if (Warps)
-            batch = RandomAffine(batch, options.RandomAffine, generator);
-        if (options.TrivialAugment)
-            batch = TrivialAugment.Apply(batch, generator);
+            batch = RandomAffine(batch, options.Augmentation.RandomAffine, generator);
+        if (options.Augmentation.TrivialAugment)
+            batch = TrivialAugmentWide.Apply(batch, generator);
         if (Jitters)
-            batch = Jitter(batch, options.ColorJitter, generator);
-        if (options.RandomErasingProbability > 0)
-            batch = Erase(batch, options.RandomErasingProbability, generator);
+            batch = Jitter(batch, options.Augmentation.ColorJitter, generator);
+        if (options.Augmentation.RandomErasingProbability > 0)
+            batch = Erase(batch, options.Augmentation.RandomErasingProbability, generator);
         return batch;
     }
 

@@ -8,17 +8,17 @@ namespace MLNetCnn.Training;
 /// </summary>
 internal sealed class BatchMixing(CnnTrainerOptions options, int classes)
 {
-    public bool IsActive => options.MixUpAlpha > 0 || options.CutMixAlpha > 0;
+    public bool IsActive => options.Regularization.MixUpAlpha > 0 || options.Regularization.CutMixAlpha > 0;
 
     /// <summary>The mixed batch and its soft targets (<c>N x classes</c>, rows summing to 1).</summary>
     public (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor labels, Generator generator)
     {
-        var targets = SoftTargets(labels, classes, options.LabelSmoothing);
+        var targets = SoftTargets(labels, classes, options.Regularization.LabelSmoothing);
         var draws = rand([3], dtype: ScalarType.Float64, generator: generator).data<double>().ToArray();
-        if (draws[0] >= options.MixProbability)
+        if (draws[0] >= options.Regularization.MixProbability)
             return (images, targets);
-        var cutMix = options.CutMixAlpha > 0 && (options.MixUpAlpha == 0 || draws[1] < 0.5);
-        var lambda = Beta(cutMix ? options.CutMixAlpha : options.MixUpAlpha, generator);
+        var cutMix = options.Regularization.CutMixAlpha > 0 && (options.Regularization.MixUpAlpha == 0 || draws[1] < 0.5);
+        var lambda = Beta(cutMix ? options.Regularization.CutMixAlpha : options.Regularization.MixUpAlpha, generator);
         var partner = randperm(images.shape[0], generator: generator).to(images.device);
         return cutMix ? CutMix(images, targets, partner, lambda, generator) : MixUp(images, targets, partner, lambda);
     }

@@ -24,6 +24,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
         Outputs = parts.Outputs;
         History = parts.History;
         TrainingEnd = parts.TrainingEnd;
+        TrainerOptions = parts.TrainerOptions;
         InferenceEngine = engine;
         TestTime = parts.TestTime ?? TestTimeAugmentation.None;
         QuantizedGraph = parts.QuantizedGraph;
@@ -38,11 +39,18 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     public IReadOnlyList<CnnEpochMetrics> History { get; }
 
     /// <summary>
-    /// How its training ended: all epochs, early stopping, the deadline (<see cref="CnnTrainerOptions.MaxTrainingTime"/>) or a
+    /// How its training ended: all epochs, early stopping, the deadline (<see cref="CnnRuntimeOptions.MaxTrainingTime"/>) or a
     /// request (<see cref="CnnTrainerOptions.EpochEnd"/>), after how much training, and which epoch's weights it holds.
     /// Null for a classifier not trained by <c>Fit</c> (or loaded from a checkpoint written before this was recorded).
     /// </summary>
     public CnnTrainingEnd? TrainingEnd { get; }
+
+    /// <summary>
+    /// The configuration it was trained with, as <see cref="CnnTrainerOptions.ToJson"/> writes it (the model's architecture and
+    /// arguments as built; no hooks, model object or validation rows): kept in classifier checkpoints and, as the ONNX metadata
+    /// <c>mlnetcnn.trainer_options</c>, in the graph <c>mlContext.Model.Save</c> writes. Null for a classifier not trained by <c>Fit</c>.
+    /// </summary>
+    public CnnTrainerOptions? TrainerOptions { get; }
 
     /// <summary>
     /// The classes, in the order of the <c>Score</c> vector's slots and the <c>PredictedLabel</c> key's values (the key numbers
@@ -56,7 +64,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
 
     /// <summary>
     /// Side of the five test-time crops (corners and centre, each resized back to the input size) whose scores are averaged with
-    /// the whole image's (also in the saved model); null for none. See <see cref="CnnTrainerOptions.TestTimeCropSize"/>.
+    /// the whole image's (also in the saved model); null for none. See <see cref="CnnTestTimeOptions.CropSize"/>.
     /// </summary>
     public int? TestTimeCropSize => TestTime.CropSize;
 
@@ -68,12 +76,12 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <summary>Name of the PredictedLabel column.</summary>
     public string PredictedLabelColumnName => Outputs.PredictedLabelName;
 
-    /// <summary>What runs the network when this transformer scores (see <see cref="CnnTrainerOptions.InferenceEngine"/>).</summary>
+    /// <summary>What runs the network when this transformer scores (see <see cref="CnnRuntimeOptions.InferenceEngine"/>).</summary>
     public CnnInferenceEngine InferenceEngine { get; }
 
     /// <summary>
     /// Whether this classifier scores through an int8 graph (<see cref="Quantize"/>) in ONNX Runtime. <see cref="Model"/> is then the float
-    /// network it was quantized from, which <see cref="Explain(MLImage, string?, string?)"/> uses.
+    /// network it was quantized from, which Grad-CAM (<see cref="CnnClassifierExplanations"/>) uses.
     /// </summary>
     public bool IsQuantized => QuantizedGraph is not null;
 
@@ -88,7 +96,8 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     internal byte[] ScoringGraph() => QuantizedGraph ?? OnnxRuntimeRunner.Graph(Model, Preprocessing, NetworkOutput.Probabilities, TestTime);
 
     private protected override ITransformer SavedChain(MLContext ml, string onnxPath)
-        => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(ScoringGraph(), NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index),
+        => NativeScoringChain.Classifier(ml, SingleImageGraph.FromBatched(ScoringGraph(), NativeScoringChain.Pixels, Outputs.ScoreName, NativeScoringChain.Index,
+                TrainerOptions is { } options ? [(SingleImageGraph.TrainerOptionsKey, options.ToJson())] : null),
             Preprocessing, ImageColumnName, Outputs, onnxPath);
 
     /// <summary>
@@ -138,7 +147,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     }
 
     private ClassifierCheckpoint.Contents Parts() =>
-        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTime, QuantizedGraph, TrainingEnd);
+        new(Model, Preprocessing, ImageColumnName, Outputs, BatchSize, SkipUnreadableImages, History, TestTime, QuantizedGraph, TrainingEnd, TrainerOptions);
 
     /// <summary>
     /// The key mapping that turns a text label column of <paramref name="data"/> into this classifier's label keys, in its class
@@ -164,30 +173,6 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     private sealed class ClassName
     {
         public string Value { get; set; } = "";
-    }
-
-    /// <summary>Grad-CAM for one picture: where the network looked to score <paramref name="label"/> (default: the class it predicts).</summary>
-    /// <param name="image">The picture, at any size (it is resized as scoring resizes it).</param>
-    /// <param name="label">The class to explain; null for the predicted class.</param>
-    /// <param name="layerName">The layer whose activation maps are weighed (a state_dict-style module name); null for the last convolutional stage.</param>
-    /// <exception cref="ArgumentException">No such class, or no such layer (the message lists those that exist).</exception>
-    /// <exception cref="NotSupportedException">The classifier reads pixel vectors, not images.</exception>
-    public CnnExplanation Explain(MLImage image, string? label = null, string? layerName = null)
-    {
-        ThrowIfDisposed("Explain");
-        return Explanation.SingleImageExplanation.Explain(this, image, label, layerName);
-    }
-
-    /// <summary>Grad-CAM for one row of a classifier that reads pixel vectors (C x H x W floats in its vector shape, as its column holds them).</summary>
-    /// <param name="pixels">The row's pixel vector.</param>
-    /// <param name="label">The class to explain; null for the predicted class.</param>
-    /// <param name="layerName">The layer whose activation maps are weighed; null for the last convolutional stage.</param>
-    /// <exception cref="ArgumentException">The vector's length is not the vector shape's, or no such class or layer.</exception>
-    /// <exception cref="NotSupportedException">The classifier reads pictures, not vectors.</exception>
-    public CnnExplanation Explain(ReadOnlySpan<float> pixels, string? label = null, string? layerName = null)
-    {
-        ThrowIfDisposed("Explain");
-        return Explanation.SingleImageExplanation.Explain(this, pixels, label, layerName);
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     public CnnTrainerOptions Options { get; }
 
     /// <inheritdoc />
-    public CnnClassifierTransformer Fit(IDataView input) => Fit(input, Options.ValidationData);
+    public CnnClassifierTransformer Fit(IDataView input) => Fit(input, Options.Validation.Data);
 
     /// <summary>Trains on <paramref name="trainData"/>, validating after each epoch on <paramref name="validationData"/>.</summary>
     public CnnClassifierTransformer Fit(IDataView trainData, IDataView? validationData)
@@ -55,18 +55,30 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var started = options.Clock.GetTimestamp();
         using var channel = host.Start("Training");
         WarnOfSgdScaleRate(options, channel);
-        var resumed = options.ResumeFromCheckpoint is string resume ? TrainingCheckpoint.Read(resume) : null;
+        var resumed = options.Checkpoint.ResumeFrom is string resume ? TrainingCheckpoint.Read(resume) : null;
         using var run = Prepare(trainData, validationData, resumed, channel);
         channel.Info(MessageSensitivity.None,
             $"Training {run.Model.Architecture} on {run.Device.type}: {run.Train.Count} rows, {run.LabelType.Count} classes, " +
             $"{run.Preprocessing.Channels}x{run.Preprocessing.Height}x{run.Preprocessing.Width} input, seed {run.Seed}.");
         var session = new TrainingSession(options, run.Model, run.Preprocessing, run.Device, channel, ClassWeights(run, channel));
         session.Run(run.Train, run.Validation, run.Seed, resumed, started);
-        var outputs = new ClassifierOutputs(options.ScoreColumnName, options.PredictedLabelColumnName, run.LabelType, run.LabelColumn.Annotations);
-        var quantized = options.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
-        return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.ImageColumnName, outputs,
-            options.ScoringBatchSize, options.SkipUnreadableImages, session.History, options.TestTime, quantized, session.End), options.InferenceEngine);
+        var outputs = new ClassifierOutputs(options.Columns.Score, options.Columns.PredictedLabel, run.LabelType, run.LabelColumn.Annotations);
+        var quantized = options.Runtime.InferenceEngine == CnnInferenceEngine.OnnxRuntimeInt8 ? Quantize(run, trainData, channel) : null;
+        return new CnnClassifierTransformer(new Persistence.ClassifierCheckpoint.Contents(run.Model, run.Preprocessing, options.Columns.Image, outputs,
+            options.Runtime.ScoringBatchSize, options.Runtime.SkipUnreadableImages, session.History, options.TestTime.Views, quantized, session.End,
+            AsRun(options, run.Model)), options.Runtime.InferenceEngine);
     }
+
+    /// <summary>
+    /// The options as the run used them, for the record: the architecture and arguments of the model actually built (a model
+    /// given as an instance included), without the objects and hooks that are not configuration.
+    /// </summary>
+    internal static CnnTrainerOptions AsRun(CnnTrainerOptions options, CnnModel model) => options with
+    {
+        Model = options.Model with { Architecture = model.Architecture, Arguments = model.Arguments, Instance = null },
+        Validation = options.Validation with { Data = null },
+        Progress = null, CancellationToken = default, EpochEnd = null, Clock = TimeProvider.System,
+    };
 
     // Adam's steps are about the rate in size whatever the gradient's scale, so rates meant for SGD (0.05, 0.1) make it jump
     // around rather than learn; options written before AdamW became the default set such rates without naming an optimiser.
@@ -74,17 +86,17 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
 
     private static void WarnOfSgdScaleRate(CnnTrainerOptions options, IChannel channel)
     {
-        if (options.Optimizer is CnnOptimizer.Adam or CnnOptimizer.AdamW && options.LearningRate > AdamRateLimit)
+        if (options.Optimizer.Kind is CnnOptimizer.Adam or CnnOptimizer.AdamW && options.Optimizer.LearningRate > AdamRateLimit)
             channel.Warning(MessageSensitivity.None,
-                $"LearningRate {options.LearningRate:G3} is high for {options.Optimizer} (the default optimiser), which learns at 1e-4 to {AdamRateLimit:G1}: " +
+                $"LearningRate {options.Optimizer.LearningRate:G3} is high for {options.Optimizer.Kind} (the default optimiser), which learns at 1e-4 to {AdamRateLimit:G1}: " +
                 "a rate of that size is SGD's. Set Optimizer = CnnOptimizer.Sgd to train with SGD at this rate, or lower the rate (the default is 0.002).");
     }
 
     // The int8 engine: the trained network calibrated on rows spread over the training data.
     private byte[] Quantize(PreparedRun run, IDataView trainData, IChannel channel)
     {
-        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, NetworkOutput.Probabilities, Options.TestTime,
-            CalibrationRows.Read(trainData, Options.ImageColumnName, run.Preprocessing, options: null));
+        var graph = OnnxQuantizer.QuantizeNetwork(run.Model, run.Preprocessing, NetworkOutput.Probabilities, Options.TestTime.Views,
+            CalibrationRows.Read(trainData, Options.Columns.Image, run.Preprocessing, options: null));
         channel.Info(MessageSensitivity.None, $"Quantized to int8, calibrated on up to {new CnnQuantizationOptions().MaxCalibrationRows} training rows.");
         return graph;
     }
@@ -95,10 +107,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         ArgumentNullException.ThrowIfNull(data);
         using var channel = host.Start("Learning-rate finder");
         using var run = Prepare(data, validationData: null, resumed: null, channel);
-        var batches = (run.Train.Count + Options.BatchSize - 1) / Options.BatchSize;
+        var batches = (run.Train.Count + Options.Schedule.BatchSize - 1) / Options.Schedule.BatchSize;
         if (batches < 2)
             throw new ArgumentException(
-                $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at BatchSize {Options.BatchSize}. Give more rows or a smaller BatchSize.",
+                $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at BatchSize {Options.Schedule.BatchSize}. Give more rows or a smaller BatchSize.",
                 nameof(data));
         return new TrainingSession(Options, run.Model, run.Preprocessing, run.Device, channel).FindLearningRate(run.Train, run.Seed, steps, minRate, maxRate);
     }
@@ -107,11 +119,11 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     private float[]? ClassWeights(PreparedRun run, IChannel channel)
     {
         var classes = (int)run.LabelType.Count;
-        if (Options.ClassWeights is float[] given)
+        if (Options.Regularization.ClassWeights is float[] given)
             return given.Length == classes
                 ? given
                 : throw new ArgumentException($"ClassWeights has {given.Length} value(s); the label has {classes} classes, so give one weight per class, in key order.");
-        if (!Options.BalanceClasses)
+        if (!Options.Regularization.BalanceClasses)
             return null;
         var counts = new long[classes];
         foreach (var batch in run.Train.Batches(4096, generator: null))
@@ -139,36 +151,36 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         var options = Options;
         // One pass over the columns of each data view, before anything is built or read.
-        var (labelColumn, labelType) = InputColumns.CheckLabel(trainData.Schema, options.LabelColumnName);
-        var (imageColumn, kind) = InputColumns.FindImage(trainData.Schema, options.ImageColumnName, options.VectorShape);
+        var (labelColumn, labelType) = InputColumns.CheckLabel(trainData.Schema, options.Columns.Label);
+        var (imageColumn, kind) = InputColumns.FindImage(trainData.Schema, options.Columns.Image, options.Input.VectorShape);
         if (validationData is not null)
         {
-            InputColumns.CheckLabel(validationData.Schema, options.LabelColumnName);
-            if (InputColumns.FindImage(validationData.Schema, options.ImageColumnName, options.VectorShape).Kind != kind)
-                throw new ArgumentException($"The validation data's column '{options.ImageColumnName}' must be of the same kind as the training data's ({kind}).",
+            InputColumns.CheckLabel(validationData.Schema, options.Columns.Label);
+            if (InputColumns.FindImage(validationData.Schema, options.Columns.Image, options.Input.VectorShape).Kind != kind)
+                throw new ArgumentException($"The validation data's column '{options.Columns.Image}' must be of the same kind as the training data's ({kind}).",
                     nameof(validationData));
         }
-        var seed = options.Seed ?? host.Rand.Next();
+        var seed = options.Runtime.Seed ?? host.Rand.Next();
         var model = CreateModel(options, kind, (int)labelType.Count, seed, resumed?.Counters, channel);
         var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
         // Before any row is read; the model is left alone (it may be the caller's own).
-        if (options.TestTime.Problem(preprocessing.Height, preprocessing.Width) is string problem)
+        if (options.TestTime.Views.Problem(preprocessing.Height, preprocessing.Width) is string problem)
             throw new ArgumentException($"TestTimeCropSize: {problem}.");
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
         try
         {
             CheckTrainingRows(train, labelType, channel);
-            if (options.BalancedSampling)
+            if (options.Regularization.BalancedSampling)
                 (train as InMemoryBatchSource ?? throw new InvalidOperationException(
-                    $"BalancedSampling needs the training rows in memory, but they take more than MemoryBudgetBytes ({options.MemoryBudgetBytes:N0} bytes). " +
+                    $"BalancedSampling needs the training rows in memory, but they take more than MemoryBudgetBytes ({options.Runtime.MemoryBudgetBytes:N0} bytes). " +
                     "Raise MemoryBudgetBytes, or weigh the loss with BalanceClasses instead.")).BalancedSampling = true;
             if (measureStatistics)
             {
                 var (mean, std) = train.ChannelStatistics(preprocessing.PixelScale, StatisticsRows);
                 preprocessing = preprocessing with { Normalization = preprocessing.Normalization with { Mean = mean, Std = std } };
             }
-            var device = DeviceSelection.Resolve(options.Device);
-            if (options.Threads is int threads)
+            var device = DeviceSelection.Resolve(options.Runtime.Device);
+            if (options.Runtime.Threads is int threads)
                 set_num_threads(threads);
             model.to(device);
             return new PreparedRun(model, preprocessing, train, validation, device, labelType, labelColumn, seed);
@@ -186,35 +198,35 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        if (!columns.TryGetValue(Options.ImageColumnName, out var image))
-            throw Messages.MissingColumn("image", Options.ImageColumnName, columns.Keys, nameof(inputSchema));
+        if (!columns.TryGetValue(Options.Columns.Image, out var image))
+            throw Messages.MissingColumn("image", Options.Columns.Image, columns.Keys, nameof(inputSchema));
         var isImage = image.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
         var isVector = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType == NumberDataViewType.Single;
         if (!isImage && !isVector)
-            throw new ArgumentException($"Column '{Options.ImageColumnName}' must be an image (MLImage) or a vector of floats; found {image.ItemType}.", nameof(inputSchema));
-        if (!columns.TryGetValue(Options.LabelColumnName, out var label))
-            throw Messages.MissingColumn("label", Options.LabelColumnName, columns.Keys, nameof(inputSchema));
+            throw new ArgumentException($"Column '{Options.Columns.Image}' must be an image (MLImage) or a vector of floats; found {image.ItemType}.", nameof(inputSchema));
+        if (!columns.TryGetValue(Options.Columns.Label, out var label))
+            throw Messages.MissingColumn("label", Options.Columns.Label, columns.Keys, nameof(inputSchema));
         if (!label.IsKey)
             throw new ArgumentException(
-                $"Label column '{Options.LabelColumnName}' must be a key; found {label.ItemType}. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{Options.LabelColumnName}\").",
+                $"Label column '{Options.Columns.Label}' must be a key; found {label.ItemType}. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{Options.Columns.Label}\").",
                 nameof(inputSchema));
         var keyValues = label.Annotations.FirstOrDefault(a => a.Name == ClassifierOutputs.KeyValues);
-        return ClassifierOutputs.OutputShape(inputSchema, Options.ScoreColumnName, Options.PredictedLabelColumnName, keyValues.Name is null ? null : keyValues);
+        return ClassifierOutputs.OutputShape(inputSchema, Options.Columns.Score, Options.Columns.PredictedLabel, keyValues.Name is null ? null : keyValues);
     }
 
     private static CnnModel CreateModel(CnnTrainerOptions options, CnnInputKind kind, int classes, int seed,
         TrainingCheckpoint.State? resumed, IChannel channel)
     {
-        if (options.Model is CnnModel given)
+        if (options.Model.Instance is CnnModel given)
         {
-            if (options.Channels is int channels && channels != given.InChannels)
+            if (options.Input.Channels is int channels && channels != given.InChannels)
                 throw new ArgumentException(
                     $"The model '{given.Architecture}' takes {given.InChannels}-channel input but Channels is {channels}. " +
                     $"Leave Channels unset (images are converted to {given.InChannels} channels) or give a model built with inChannels: {channels}.");
-            if (kind == CnnInputKind.Vector && options.Channels is null && options.VectorShape!.Value.Channels != given.InChannels)
+            if (kind == CnnInputKind.Vector && options.Input.Channels is null && options.Input.VectorShape!.Value.Channels != given.InChannels)
                 throw new ArgumentException(
-                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but the vectors have {options.VectorShape.Value.Channels} channel(s). " +
-                    $"Set Channels = {given.InChannels} to convert them, or give a model built with inChannels: {options.VectorShape.Value.Channels}.");
+                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but the vectors have {options.Input.VectorShape.Value.Channels} channel(s). " +
+                    $"Set Channels = {given.InChannels} to convert them, or give a model built with inChannels: {options.Input.VectorShape.Value.Channels}.");
             if (given.NumClasses != classes)
             {
                 channel.Info(MessageSensitivity.None, $"Resetting the classifier of {given.Architecture} from {given.NumClasses} to {classes} classes.");
@@ -226,22 +238,22 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             }
             return given;
         }
-        var architecture = resumed?.Architecture ?? options.Architecture;
+        var architecture = resumed?.Architecture ?? options.Model.Architecture;
         if (resumed is not null && !CnnZoo.IsRegistered(architecture))
             throw new InvalidDataException(
-                $"Checkpoint '{options.ResumeFromCheckpoint}': architecture '{architecture}' is not registered; register it with CnnZoo.Register before resuming.");
-        var inChannels = options.Weights is not null ? 3 : options.Channels ?? (kind == CnnInputKind.Vector ? options.VectorShape!.Value.Channels : 3);
+                $"Checkpoint '{options.Checkpoint.ResumeFrom}': architecture '{architecture}' is not registered; register it with CnnZoo.Register before resuming.");
+        var inChannels = options.Model.Weights is not null ? 3 : options.Input.Channels ?? (kind == CnnInputKind.Vector ? options.Input.VectorShape!.Value.Channels : 3);
         if (resumed is not null && (resumed.NumClasses != classes || resumed.InChannels != inChannels))
             throw new ArgumentException(
-                $"Checkpoint '{options.ResumeFromCheckpoint}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
+                $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
                 $"the data has {classes} classes and the options ask for {inChannels} channels.");
-        var arguments = resumed is not null ? ResumedArguments(options, resumed) : options.ArchitectureArguments;
+        var arguments = resumed is not null ? ResumedArguments(options, resumed) : options.Model.Arguments;
         lock (InitialisationGate)
         {
             manual_seed(seed);
-            if (options.Weights is null)
+            if (options.Model.Weights is null)
                 return CnnZoo.Create(architecture, classes, inChannels, arguments: arguments);
-            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Weights, arguments);
+            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Model.Weights, arguments);
             var theirs = pretrained.PretrainedWeights!.Categories.Count;
             channel.Info(MessageSensitivity.None, theirs == classes
                 ? $"Starting from {pretrained.PretrainedWeights}, its classifier kept ({classes} classes)."
@@ -262,12 +274,12 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"Checkpoint '{options.ResumeFromCheckpoint}': {e.Message}", e);
+            throw new InvalidDataException($"Checkpoint '{options.Checkpoint.ResumeFrom}': {e.Message}", e);
         }
-        if (options.ArchitectureArguments is not null && !Equals(options.ArchitectureArguments, saved ?? CnnZoo.DefaultArguments(resumed.Architecture)))
+        if (options.Model.Arguments is not null && !Equals(options.Model.Arguments, saved ?? CnnZoo.DefaultArguments(resumed.Architecture)))
             throw new ArgumentException(
-                $"Checkpoint '{options.ResumeFromCheckpoint}' holds {resumed.Architecture} with arguments {resumed.ArchitectureArguments ?? "(the defaults)"}, " +
-                $"but ArchitectureArguments asks for {CnnZoo.ArgumentsToJson(options.ArchitectureArguments)}: leave them unset to resume, or start a new run.");
+                $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds {resumed.Architecture} with arguments {resumed.ArchitectureArguments ?? "(the defaults)"}, " +
+                $"but ArchitectureArguments asks for {CnnZoo.ArgumentsToJson(options.Model.Arguments)}: leave them unset to resume, or start a new run.");
         return saved;
     }
 
@@ -275,10 +287,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     // normalisation, else statistics measured on the training data (MeasureStatistics).
     private static (CnnPreprocessing Preprocessing, bool MeasureStatistics) Preprocess(CnnTrainerOptions options, CnnInputKind kind, CnnModel model)
     {
-        var vector = options.VectorShape;
+        var vector = options.Input.VectorShape;
         var pretrained = model.DefaultNormalization;
         var designSize = pretrained?.Height ?? model.DefaultImageSize;
-        var (height, width) = options.ImageSize is int size
+        var (height, width) = options.Input.ImageSize is int size
             ? (size, size)
             : kind == CnnInputKind.Vector ? (vector!.Value.Height, vector.Value.Width) : (designSize, designSize);
         if (model.FixedImageSize is int fixedSize && (height != fixedSize || width != fixedSize))
@@ -287,15 +299,15 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             throw new ArgumentException(
                 $"{model.Architecture} needs input of at least {model.MinImageSize}x{model.MinImageSize}; the images would be {height}x{width}. Set ImageSize to {model.MinImageSize} or more.");
         var channels = model.InChannels;
-        if (options.Mean is not null && (options.Mean.Length != channels || options.Std!.Length != channels))
-            throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {options.Mean.Length} and {options.Std!.Length}.");
-        var normalization = options.Mean is not null
-            ? new PixelNormalization(channels, height, width, options.PixelScale, options.Mean, options.Std!)
+        if (options.Input.Mean is not null && (options.Input.Mean.Length != channels || options.Input.Std!.Length != channels))
+            throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {options.Input.Mean.Length} and {options.Input.Std!.Length}.");
+        var normalization = options.Input.Mean is not null
+            ? new PixelNormalization(channels, height, width, options.Input.PixelScale, options.Input.Mean, options.Input.Std!)
             : pretrained is not null
                 ? pretrained with { Height = height, Width = width }
-                : PixelNormalization.UnitScale(channels, height, width) with { Scale = options.PixelScale };
+                : PixelNormalization.UnitScale(channels, height, width) with { Scale = options.Input.PixelScale };
         var preprocessing = new CnnPreprocessing(kind, normalization, kind == CnnInputKind.Vector ? vector : null);
-        return (preprocessing, options.Mean is null && pretrained is null);
+        return (preprocessing, options.Input.Mean is null && pretrained is null);
     }
 
     private (IBatchSource Train, IBatchSource? Validation) ReadData(CnnTrainerOptions options, IDataView trainData, IDataView? validationData,
@@ -303,13 +315,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
     {
         var token = options.CancellationToken;
         IBatchSource Read(IDataView data, DataViewSchema.Column img, DataViewSchema.Column lbl) =>
-            (IBatchSource?)InMemoryBatchSource.TryRead(data, img, lbl, preprocessing, options.SkipUnreadableImages, options.MemoryBudgetBytes, token)
-            ?? new StreamingBatchSource(data, img, lbl, preprocessing, options.SkipUnreadableImages, options.ShuffleBufferRows, token);
+            (IBatchSource?)InMemoryBatchSource.TryRead(data, img, lbl, preprocessing, options.Runtime.SkipUnreadableImages, options.Runtime.MemoryBudgetBytes, token)
+            ?? new StreamingBatchSource(data, img, lbl, preprocessing, options.Runtime.SkipUnreadableImages, options.Runtime.ShuffleBufferRows, token);
 
         var train = Read(trainData, image, label);
         if (validationData is not null)
-            return (train, Read(validationData, validationData.Schema[options.ImageColumnName], validationData.Schema[options.LabelColumnName]));
-        if (options.ValidationFraction == 0)
+            return (train, Read(validationData, validationData.Schema[options.Columns.Image], validationData.Schema[options.Columns.Label]));
+        if (options.Validation.Fraction == 0)
             return (train, null);
         if (train is not InMemoryBatchSource cached)
             throw new ArgumentException(
@@ -317,7 +329,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         using (cached)
         {
             using var generator = new Generator((ulong)seed ^ 0x5EED);
-            return cached.Split(options.ValidationFraction, generator);
+            return cached.Split(options.Validation.Fraction, generator);
         }
     }
 

@@ -22,12 +22,12 @@ internal sealed class LearningRatePlan(CnnTrainerOptions options, int stepsPerEp
     public double RateAt(int epoch, int step)
     {
         var progress = epoch + (double)step / stepsPerEpoch;  // epochs done, fractional
-        var rate = options.LearningRate * PlateauScale;
-        if (options.WarmupEpochs > 0 && progress < options.WarmupEpochs)
-            return rate * (progress + 1.0 / stepsPerEpoch) / options.WarmupEpochs;
-        return options.Schedule switch
+        var rate = options.Optimizer.LearningRate * PlateauScale;
+        if (options.Schedule.WarmupEpochs > 0 && progress < options.Schedule.WarmupEpochs)
+            return rate * (progress + 1.0 / stepsPerEpoch) / options.Schedule.WarmupEpochs;
+        return options.Schedule.Kind switch
         {
-            CnnLearningRateSchedule.Step => rate * Math.Pow(options.StepGamma, epoch / options.StepEpochs),
+            CnnLearningRateSchedule.Step => rate * Math.Pow(options.Schedule.StepGamma, epoch / options.Schedule.StepEpochs),
             CnnLearningRateSchedule.Cosine => rate * 0.5 * (1 + Math.Cos(Math.PI * CosineProgress(progress))),
             _ => rate,
         };
@@ -35,14 +35,14 @@ internal sealed class LearningRatePlan(CnnTrainerOptions options, int stepsPerEp
 
     private double CosineProgress(double progress)
     {
-        var span = options.Epochs - options.WarmupEpochs;
-        return span <= 0 ? 1 : Math.Clamp((progress - options.WarmupEpochs) / span, 0, 1);
+        var span = options.Schedule.Epochs - options.Schedule.WarmupEpochs;
+        return span <= 0 ? 1 : Math.Clamp((progress - options.Schedule.WarmupEpochs) / span, 0, 1);
     }
 
     /// <summary>Feeds an epoch's validation score (higher is better: accuracy, or the negated log-loss) to the plateau rule; true when it reduced the rate.</summary>
     public bool ObserveValidation(double score)
     {
-        if (options.Schedule != CnnLearningRateSchedule.ReduceOnPlateau)
+        if (options.Schedule.Kind != CnnLearningRateSchedule.ReduceOnPlateau)
             return false;
         if (score > PlateauBest + MinImprovement)
         {
@@ -50,7 +50,7 @@ internal sealed class LearningRatePlan(CnnTrainerOptions options, int stepsPerEp
             PlateauWait = 0;
             return false;
         }
-        if (++PlateauWait < options.PlateauPatience)
+        if (++PlateauWait < options.Schedule.PlateauPatience)
             return false;
         PlateauScale *= PlateauFactor;
         PlateauWait = 0;

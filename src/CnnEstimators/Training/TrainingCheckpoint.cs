@@ -21,13 +21,13 @@ internal sealed class TrainingCheckpoint
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>
-    /// The JSON part: counters and history. <c>BestValidationAccuracy</c> holds the best score of the run's <see cref="CnnTrainerOptions.SelectionMetric"/>
+    /// The JSON part: counters and history. <c>BestValidationAccuracy</c> holds the best score of the run's <see cref="CnnValidationOptions.SelectionMetric"/>
     /// (log-loss negated); the name predates that choice and stays, so earlier checkpoints resume.
     /// </summary>
     public sealed record State(
         string Architecture, int NumClasses, int InChannels, int EpochsDone, double PlateauScale, double PlateauBest, int PlateauWait,
         double BestValidationAccuracy, int EpochsSinceBest, int BestEpoch, List<CnnEpochMetrics> History, long EmaUpdates = 0,
-        string? ArchitectureArguments = null);
+        string? ArchitectureArguments = null, string? TrainerOptions = null);
 
     public static void Write(string path, State state, nn.Module model, OptimizerHelper optimizer, Generator generator,
         IReadOnlyDictionary<string, Tensor>? bestWeights, IReadOnlyDictionary<string, Tensor>? averageWeights = null)

@@ -21,9 +21,10 @@ internal sealed class TrainingSession
     private readonly IChannel? log;
     private readonly PixelNormalization.Normalizer normalizer;
     private readonly BatchAugmentation augmentation;
-    private readonly FineTuning fineTuning;
+    private readonly FineTuningSchedule fineTuning;
     private readonly BatchMixing mixing;
     private readonly Tensor? classWeights;
+    private readonly CnnTrainerOptions recorded;
 
     /// <param name="options">The run's options.</param>
     /// <param name="model">The network, on <paramref name="device"/>.</param>
@@ -34,12 +35,13 @@ internal sealed class TrainingSession
     public TrainingSession(CnnTrainerOptions options, CnnModel model, CnnPreprocessing preprocessing, Device device, IChannel? log, float[]? classWeights = null)
     {
         this.options = options;
+        recorded = CnnTrainer.AsRun(options, model);
         this.model = model;
         this.device = device;
         this.log = log;
         normalizer = preprocessing.Normalization.On(device);
         augmentation = new BatchAugmentation(options);
-        fineTuning = new FineTuning(model, options);
+        fineTuning = new FineTuningSchedule(model, options);
         mixing = new BatchMixing(options, model.NumClasses);
         this.classWeights = classWeights is null ? null : tensor(classWeights).to(device).DetachFromDisposeScope();
     }
@@ -54,7 +56,7 @@ internal sealed class TrainingSession
 
     private TimeSpan Elapsed => options.Clock.GetElapsedTime(started);
 
-    private bool PastDeadline => options.MaxTrainingTime is TimeSpan limit && Elapsed >= limit;
+    private bool PastDeadline => options.Runtime.MaxTrainingTime is TimeSpan limit && Elapsed >= limit;
 
     /// <summary>Trains; returns when all epochs ran, early stopping or the epoch-end callback ended the run, or the deadline passed.</summary>
     /// <exception cref="OperationCanceledException">The cancellation token fired (the last checkpoint stays intact).</exception>
@@ -62,11 +64,11 @@ internal sealed class TrainingSession
     /// <param name="validation">Validation batches, or null.</param>
     /// <param name="seed">Seeds shuffling and augmentation.</param>
     /// <param name="resumed">The checkpoint to continue from, read once by the trainer; null starts afresh.</param>
-    /// <param name="fitStarted">When Fit began, a timestamp of the options' <see cref="CnnTrainerOptions.Clock"/>: <see cref="CnnTrainerOptions.MaxTrainingTime"/> counts from then.</param>
+    /// <param name="fitStarted">When Fit began, a timestamp of the options' <see cref="CnnTrainerOptions.Clock"/>: <see cref="CnnRuntimeOptions.MaxTrainingTime"/> counts from then.</param>
     public void Run(IBatchSource train, IBatchSource? validation, long seed, TrainingCheckpoint? resumed, long fitStarted)
     {
         started = fitStarted;
-        var stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
+        var stepsPerEpoch = (int)((train.Count + options.Schedule.BatchSize - 1) / options.Schedule.BatchSize);
         var plan = new LearningRatePlan(options, stepsPerEpoch);
         using var optimizer = fineTuning.CreateOptimizer(model);
         using var generator = new Generator((ulong)seed);
@@ -80,25 +82,27 @@ internal sealed class TrainingSession
             (plan.PlateauScale, plan.PlateauBest, plan.PlateauWait) = (saved.PlateauScale, saved.PlateauBest, saved.PlateauWait);
             state = (saved.EpochsDone, saved.BestValidationAccuracy, saved.EpochsSinceBest, saved.BestEpoch);
             History = saved.History;
-            Info($"Resumed from '{options.ResumeFromCheckpoint}' after epoch {saved.EpochsDone}.");
+            Info($"Resumed from '{options.Checkpoint.ResumeFrom}' after epoch {saved.EpochsDone}.");
         }
 
-        using var average = options.EmaDecay is double decay
+        using var average = options.Regularization.EmaDecay is double decay
             ? new WeightAverage(model, decay, resumed?.AverageWeights(), resumed?.Counters.EmaUpdates ?? 0)
             : null;
         (CnnTrainingEndReason Reason, string Message, int StepsIntoNextEpoch) ending;
+        model.UseGenerator(generator);   // dropout draws from this run's sequence, not from the process's
         try
         {
             ending = TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, ref state, ref best);
         }
         finally
         {
+            model.UseGenerator(null);
             fineTuning.End();
         }
         if (average is not null)
         {
             average.Apply();
-            Info($"The model holds the moving average of its weights (decay {options.EmaDecay}, {average.Updates} updates).");
+            Info($"The model holds the moving average of its weights (decay {options.Regularization.EmaDecay}, {average.Updates} updates).");
         }
         var kept = KeepBest(state.BestEpoch, state.BestScore, best);
         End = new CnnTrainingEnd(ending.Reason, ending.Message, state.EpochsDone, ending.StepsIntoNextEpoch, stepsPerEpoch,
@@ -111,12 +115,12 @@ internal sealed class TrainingSession
         LearningRatePlan plan, OptimizerHelper optimizer, Generator generator, int stepsPerEpoch, WeightAverage? average,
         ref (int EpochsDone, double BestScore, int SinceBest, int BestEpoch) state, ref Dictionary<string, Tensor>? best)
     {
-        for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
+        for (var epoch = firstEpoch; epoch < options.Schedule.Epochs; epoch++)
         {
             if (PastDeadline)
                 return DeadlineEnding(epoch, steps: 0);
-            if (epoch == options.FreezeEpochs && epoch > 0)
-                Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.BackboneLearningRateFactor:G3} times the head's learning rate).");
+            if (epoch == options.FineTuning.FreezeEpochs && epoch > 0)
+                Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.FineTuning.BackboneLearningRateFactor:G3} times the head's learning rate).");
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
             var (loss, accuracy, rate, imagesPerSecond, steps, cutShort) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
@@ -126,13 +130,13 @@ internal sealed class TrainingSession
             Validation? validated = null;
             if (validation is not null && (validated = EvaluateWeightsInUse(validation, average)) is null)
                 return DeadlineEnding(epoch, steps);
-            var score = validated?.Score(options.SelectionMetric);
+            var score = validated?.Score(options.Validation.SelectionMetric);
             var reduced = score is double s && plan.ObserveValidation(s);
 
             if (score > state.BestScore)
             {
                 state = (state.EpochsDone, score.Value, 0, epoch + 1);
-                if (options.KeepBestWeights)
+                if (options.Validation.KeepBestWeights)
                     best = CopyOf(average?.Average ?? model.state_dict(), best);
             }
             else if (validated is not null)
@@ -146,36 +150,36 @@ internal sealed class TrainingSession
             var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond,
                 validated?.MacroAccuracy);
             History.Add(metrics);
-            if (options.CheckpointPath is string checkpoint)
+            if (options.Checkpoint.Path is string checkpoint)
                 TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
                     state.EpochsDone, plan.PlateauScale, plan.PlateauBest, plan.PlateauWait, state.BestScore, state.SinceBest, state.BestEpoch, History,
-                    average?.Updates ?? 0, CnnZoo.ArgumentsToJson(model.Arguments)), model, optimizer, generator, best, average?.Average);
-            var message = $"epoch {epoch + 1}/{options.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
+                    average?.Updates ?? 0, CnnZoo.ArgumentsToJson(model.Arguments), recorded.ToJson()), model, optimizer, generator, best, average?.Average);
+            var message = $"epoch {epoch + 1}/{options.Schedule.Epochs}: loss {loss:F4}, accuracy {accuracy:P2}" +
                           (validated is { } m ? $", validation loss {m.Loss:F4}, validation accuracy {m.Accuracy:P2}" : "") +
                           $", lr {rate:G4}, {imagesPerSecond:F0} images/s" + (reduced ? " (plateau: learning rate divided by 10)" : "");
             Info(message);
-            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Epochs, stepsPerEpoch, stepsPerEpoch, loss, accuracy, rate,
+            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Schedule.Epochs, stepsPerEpoch, stepsPerEpoch, loss, accuracy, rate,
                 imagesPerSecond, IsEpochEnd: true, validated?.Loss, validated?.Accuracy, message));
 
-            if (options.EarlyStoppingPatience is int patience && state.SinceBest >= patience)
+            if (options.Validation.EarlyStoppingPatience is int patience && state.SinceBest >= patience)
             {
-                var stopped = $"Early stopping after epoch {epoch + 1}: no validation {Describe(options.SelectionMetric)} improvement for {patience} epochs.";
+                var stopped = $"Early stopping after epoch {epoch + 1}: no validation {Describe(options.Validation.SelectionMetric)} improvement for {patience} epochs.";
                 Info(stopped);
                 return (CnnTrainingEndReason.EarlyStopping, stopped, 0);
             }
-            if (options.EpochEnd is { } callback && epoch + 1 < options.Epochs)
+            if (options.EpochEnd is { } callback && epoch + 1 < options.Schedule.Epochs)
             {
                 var end = new CnnEpochEnd(metrics, History.ToList(), Elapsed);
                 callback(end);
                 if (end.StopReason is string reason)
-                    return (CnnTrainingEndReason.Requested, $"stopped after epoch {epoch + 1} of {options.Epochs} on request: {reason}", 0);
+                    return (CnnTrainingEndReason.Requested, $"stopped after epoch {epoch + 1} of {options.Schedule.Epochs} on request: {reason}", 0);
             }
         }
-        return (CnnTrainingEndReason.Completed, $"all {options.Epochs} epochs trained", 0);
+        return (CnnTrainingEndReason.Completed, $"all {options.Schedule.Epochs} epochs trained", 0);
     }
 
     private (CnnTrainingEndReason, string, int) DeadlineEnding(int epoch, int steps) => (CnnTrainingEndReason.Deadline,
-        $"MaxTrainingTime ({options.MaxTrainingTime!.Value.TotalSeconds:0.###} s) ran out after {Elapsed.TotalSeconds:F1} s, " +
+        $"MaxTrainingTime ({options.Runtime.MaxTrainingTime!.Value.TotalSeconds:0.###} s) ran out after {Elapsed.TotalSeconds:F1} s, " +
         $"{epoch} epoch(s) and {steps} step(s) into epoch {epoch + 1}", steps);
 
     /// <summary>
@@ -193,13 +197,14 @@ internal sealed class TrainingSession
         {
             using var optimizer = fineTuning.CreateOptimizer(model);
             using var generator = new Generator((ulong)seed);
+            model.UseGenerator(generator);
             fineTuning.BeginEpoch(0);   // the first epoch's phase: the head alone when the run starts frozen
             model.train();
             fineTuning.AfterTrainMode();
             double average = 0, lowest = double.PositiveInfinity;
             while (points.Count < steps && !diverged)
             {
-                foreach (var batch in train.Batches(options.BatchSize, generator))
+                foreach (var batch in train.Batches(options.Schedule.BatchSize, generator))
                 {
                     using var scope = NewDisposeScope();
                     using (batch)
@@ -225,6 +230,7 @@ internal sealed class TrainingSession
         }
         finally
         {
+            model.UseGenerator(null);
             fineTuning.End();
             using (no_grad())
             {
@@ -262,15 +268,15 @@ internal sealed class TrainingSession
     // Puts the best validated weights back when asked to; says whether it did.
     private bool KeepBest(int bestEpoch, double bestScore, Dictionary<string, Tensor>? best)
     {
-        var keep = options.KeepBestWeights && best is not null;
+        var keep = options.Validation.KeepBestWeights && best is not null;
         if (keep && best is not null)
         {
             using var noGrad = no_grad();
             var current = model.state_dict();
             foreach (var (key, value) in best)
                 current[key].copy_(value);
-            Info($"Kept the weights of epoch {bestEpoch} (validation {Describe(options.SelectionMetric)} " +
-                 (options.SelectionMetric == CnnSelectionMetric.LogLoss ? $"{-bestScore:F4})." : $"{bestScore:P2})."));
+            Info($"Kept the weights of epoch {bestEpoch} (validation {Describe(options.Validation.SelectionMetric)} " +
+                 (options.Validation.SelectionMetric == CnnSelectionMetric.LogLoss ? $"{-bestScore:F4})." : $"{bestScore:P2})."));
         }
         if (best is not null)
             foreach (var value in best.Values)
@@ -297,7 +303,7 @@ internal sealed class TrainingSession
         long correct = 0, seen = 0;
         var step = 0;
         var cutShort = false;
-        foreach (var batch in train.Batches(options.BatchSize, generator))
+        foreach (var batch in train.Batches(options.Schedule.BatchSize, generator))
         {
             using var scope = NewDisposeScope();
             using (batch)
@@ -313,7 +319,7 @@ internal sealed class TrainingSession
                 optimizer.zero_grad();
                 var (loss, logits) = model.TrainingForward(x, targets, Criterion);
                 loss.backward();
-                if (options.GradientClipNorm is double maxNorm)
+                if (options.Optimizer.GradientClipNorm is double maxNorm)
                     nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
                 average?.Update();
@@ -323,7 +329,7 @@ internal sealed class TrainingSession
                 seen += n;
             }
             step++;
-            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Epochs, step, stepsPerEpoch, lossSum / seen, (double)correct / seen,
+            options.Progress?.Report(new CnnTrainingProgress(epoch + 1, options.Schedule.Epochs, step, stepsPerEpoch, lossSum / seen, (double)correct / seen,
                 rate, seen / clock.Elapsed.TotalSeconds, IsEpochEnd: false, null, null, $"epoch {epoch + 1} batch {step}/{stepsPerEpoch}"));
             if (PastDeadline)
             {
@@ -344,7 +350,7 @@ internal sealed class TrainingSession
         var perClassRows = new long[classes];
         var perClassCorrect = new long[classes];
         using var noGrad = no_grad();
-        foreach (var batch in data.Batches(options.ScoringBatchSize, generator: null))
+        foreach (var batch in data.Batches(options.Runtime.ScoringBatchSize, generator: null))
         {
             using var scope = NewDisposeScope();
             using (batch)
@@ -376,7 +382,7 @@ internal sealed class TrainingSession
 
     // Validation judges the classifier as it will score: with test-time augmentation, the log of the mean of the views'
     // probabilities (cross-entropy of these log-probabilities is the log-loss ML.NET's evaluator reports).
-    private Tensor ScoringLogits(Tensor input) => options.TestTime is { IsActive: true } views
+    private Tensor ScoringLogits(Tensor input) => options.TestTime.Views is { IsActive: true } views
         ? views.Average(nn.functional.softmax(model.call(views.Views(input)), 1)).log()
         : model.call(input);
 
@@ -404,7 +410,7 @@ internal sealed class TrainingSession
     private Tensor Criterion(Tensor logits, Tensor targets)
     {
         if (targets.dtype != ScalarType.Float32)
-            return nn.functional.cross_entropy(logits, targets, weight: classWeights, label_smoothing: options.LabelSmoothing);
+            return nn.functional.cross_entropy(logits, targets, weight: classWeights, label_smoothing: options.Regularization.LabelSmoothing);
         var weighted = classWeights is null ? targets : targets * classWeights;
         return -(weighted * nn.functional.log_softmax(logits, 1)).sum(1).mean();
     }

@@ -25,10 +25,10 @@ public sealed class AlexNet : FullyConnectedHeadModel
     }
 
     private static Sequential Classifier(int numClasses, double dropout) => Sequential(
-        ("0", Dropout(dropout)),
+        ("0", new RunDropout(dropout)),
         ("1", Linear(256 * 6 * 6, 4096)),
         ("2", ReLU()),
-        ("3", Dropout(dropout)),
+        ("3", new RunDropout(dropout)),
         ("4", Linear(4096, 4096)),
         ("5", ReLU()),
         ("6", Linear(4096, numClasses)));

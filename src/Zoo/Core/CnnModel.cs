@@ -116,6 +116,17 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
         return (loss(logits, targets), logits);
     }
 
+    /// <summary>
+    /// Makes the model's dropout draw its masks from <paramref name="generator"/> (a training run's own), or from libtorch's
+    /// process-wide generator again when null: the trainer hands each run's generator to its model, so that runs in parallel
+    /// threads give the weights each gives alone.
+    /// </summary>
+    public void UseGenerator(Generator? generator)
+    {
+        foreach (var dropout in modules().OfType<RunDropout>())
+            dropout.Generator = generator;
+    }
+
     /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> classes (fine-tuning).</summary>
     public void ResetClassifier(int numClasses)
     {

@@ -84,7 +84,7 @@ internal static class OnnxExport
     private static IEnumerable<(string Key, string Value)> Identity(CnnModel model)
     {
         yield return (ArchitectureKey, model.Architecture);
-        if (CnnZoo.ArgumentsToJson(model.Arguments) is string arguments)
+        if (ArchitectureArgumentsJson.Of(model.Arguments) is string arguments)
             yield return (ArgumentsKey, arguments);
     }
 

@@ -20,7 +20,7 @@ public sealed class GoogLeNet : CnnModel
     private readonly InceptionModule inception3a, inception3b, inception4a, inception4b, inception4c, inception4d, inception4e, inception5a, inception5b;
     private readonly InceptionAux? aux1, aux2;
     private readonly AdaptiveAvgPool2d avgpool;
-    private readonly Dropout dropout;
+    private readonly RunDropout dropout;
     private Linear fc;
 
     /// <summary>Builds GoogLeNet.</summary>
@@ -53,7 +53,7 @@ public sealed class GoogLeNet : CnnModel
             aux2 = new InceptionAux(528, numClasses);
         }
         avgpool = AdaptiveAvgPool2d(1);
-        this.dropout = Dropout(dropout);
+        this.dropout = new RunDropout(dropout);
         fc = Linear(FeatureLength, numClasses);
         RegisterComponents();
         InitialiseWeights();

@@ -14,7 +14,7 @@ public sealed class InceptionAux : Module<Tensor, Tensor>
     private readonly BasicConv2d conv;
     private readonly Linear fc1;
     private Linear fc2;
-    private readonly Dropout dropout;
+    private readonly RunDropout dropout;
 
     /// <summary>An auxiliary head over <paramref name="inChannels"/> channels.</summary>
     public InceptionAux(long inChannels, int numClasses, double dropout = 0.7) : base(nameof(InceptionAux))
@@ -22,7 +22,7 @@ public sealed class InceptionAux : Module<Tensor, Tensor>
         conv = new BasicConv2d(inChannels, 128, kernelSize: 1);
         fc1 = Linear(2048, 1024);
         fc2 = Linear(1024, numClasses);
-        this.dropout = Dropout(dropout);
+        this.dropout = new RunDropout(dropout);
         RegisterComponents();
     }
 

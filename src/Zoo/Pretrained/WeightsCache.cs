@@ -14,7 +14,7 @@ internal static class WeightsCache
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };   // a big file on a slow line must not time out; cancellation stops it
 
     /// <summary>Where weights go: <c>weights/</c> under <see cref="CnnZoo.CacheFolder"/>.</summary>
-    public static string Folder => Path.Combine(CnnZoo.CacheFolder, "weights");
+    public static string Folder => Path.Combine(WeightsLocation.CacheFolder, "weights");
 
     /// <summary>True when <c>MLNETCNN_OFFLINE</c> is 1 or true: nothing is downloaded.</summary>
     public static bool Offline => Environment.GetEnvironmentVariable("MLNETCNN_OFFLINE") is "1" or "true" or "TRUE";

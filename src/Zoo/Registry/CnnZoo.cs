@@ -111,7 +111,7 @@ public static class CnnZoo
     public static object? DefaultArguments(string name) => Find(name).Defaults;
 
     /// <summary>Arguments as the JSON that checkpoints and ONNX metadata record them in; null for none.</summary>
-    public static string? ArgumentsToJson(object? arguments) => arguments is null ? null : JsonSerializer.Serialize(arguments, arguments.GetType());
+    public static string? ArgumentsToJson(object? arguments) => ArchitectureArgumentsJson.Of(arguments);
 
     /// <summary>Reads arguments of <paramref name="name"/>'s type from JSON (<see cref="ArgumentsToJson"/>'s); null JSON gives null.</summary>
     /// <exception cref="ArgumentException">The name is not registered, takes no arguments, or the JSON is not its arguments.</exception>
@@ -168,28 +168,15 @@ public static class CnnZoo
     /// </summary>
     public static Uri WeightsBaseUrl
     {
-        get { lock (Gate) return weightsBaseUrl; }
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            if (!value.IsAbsoluteUri)
-                throw new ArgumentException($"The weights URL base must be absolute (got '{value}').", nameof(value));
-            lock (Gate) weightsBaseUrl = WithTrailingSlash(value);
-        }
+        get => WeightsLocation.BaseUrl;
+        set => WeightsLocation.BaseUrl = value;
     }
-
-    private static Uri weightsBaseUrl = WithTrailingSlash(new Uri(
-        Environment.GetEnvironmentVariable("MLNETCNN_WEIGHTS_URL") is { Length: > 0 } mirror ? mirror : "https://download.pytorch.org/models/"));
 
     /// <summary>
     /// MLNetCnn's cache folder (weights in <c>weights/</c>; the command-line tool keeps data sets there too):
     /// <c>MLNETCNN_HOME</c>, else <c>$XDG_CACHE_HOME/mlnetcnn</c>, else <c>~/.cache/mlnetcnn</c>.
     /// </summary>
-    public static string CacheFolder => Environment.GetEnvironmentVariable("MLNETCNN_HOME") is { Length: > 0 } home
-        ? home
-        : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mlnetcnn");
+    public static string CacheFolder => WeightsLocation.CacheFolder;
 
     /// <summary>The pretrained weights known for <paramref name="architecture"/> (possibly none), as <c>weights:</c> of <see cref="Create"/> takes them.</summary>
     public static IReadOnlyList<PretrainedWeights> Weights(string architecture)
@@ -256,8 +243,6 @@ public static class CnnZoo
         model.Arguments = Find(name).Defaults;
         return model;
     }
-
-    private static Uri WithTrailingSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
     /// <summary>Adds an architecture to the registry, so every feature that takes a name can build it.</summary>
     /// <param name="name">A new name.</param>

@@ -77,10 +77,10 @@ public sealed class Vgg : FullyConnectedHeadModel
     private static Sequential Classifier(int channels, int hiddenUnits, int numClasses, double dropout) => Sequential(
         ("0", Linear(channels * 7 * 7, hiddenUnits)),
         ("1", ReLU()),
-        ("2", Dropout(dropout)),
+        ("2", new RunDropout(dropout)),
         ("3", Linear(hiddenUnits, hiddenUnits)),
         ("4", ReLU()),
-        ("5", Dropout(dropout)),
+        ("5", new RunDropout(dropout)),
         ("6", Linear(hiddenUnits, numClasses)));
 
     private static Sequential MakeFeatures(IReadOnlyList<Layer> layers, bool batchNorm, int inChannels)

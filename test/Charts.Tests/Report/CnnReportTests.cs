@@ -84,7 +84,11 @@ public class VectorReportTests : IDisposable
         var train = ml.Data.LoadFromEnumerable(Shapes.Generate(64, seed: 41).Select(e => e.AsVector()).ToList());
         var options = new CnnTrainerOptions
         {
-            Architecture = "resnet20", ImageColumnName = "Pixels", VectorShape = (3, Shapes.Size, Shapes.Size), Epochs = 1, BatchSize = 32, Seed = 7, Threads = 2,
+            Model = new() { Architecture = "resnet20" },
+            Columns = new() { Image = "Pixels" },
+            Input = new() { VectorShape = (3, Shapes.Size, Shapes.Size) },
+            Schedule = new() { Epochs = 1, BatchSize = 32 },
+            Runtime = new() { Seed = 7, Threads = 2 },
         };
         using var classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
         var test = ml.Data.LoadFromEnumerable(Shapes.Generate(24, seed: 42).Select(e => e.AsVector()).ToList());

@@ -10,7 +10,14 @@ public sealed class ReportedClassifier : IDisposable
     {
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(Shapes.Generate(96, seed: 31).Select(e => e.AsImage()).ToList());
-        var options = new CnnTrainerOptions { Architecture = "resnet20", ImageSize = 32, Epochs = 2, BatchSize = 32, Seed = 7, Threads = 2, ValidationFraction = 0.25 };
+        var options = new CnnTrainerOptions
+        {
+            Model = new() { Architecture = "resnet20" },
+            Input = new() { ImageSize = 32 },
+            Schedule = new() { Epochs = 2, BatchSize = 32 },
+            Validation = new() { Fraction = 0.25 },
+            Runtime = new() { Seed = 7, Threads = 2 },
+        };
         Classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
         TestData = ml.Data.LoadFromEnumerable(Shapes.Generate(40, seed: 32).Select(e => e.AsImage()).ToList());
         CnnReport.Write(Path, Classifier, TestData, new CnnReportOptions { TrainingImages = 96, Mistakes = 6 });

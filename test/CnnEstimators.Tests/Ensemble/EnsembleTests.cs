@@ -22,7 +22,7 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
             Test = Keys.Transform(Pipelines.ImagesView(Ml, Shapes.Generate(80, seed: 72)));
             Trained = Ml.MulticlassClassification.Trainers.CnnEnsemble(() => Pipelines.FastOptions(epochs: 1), count: 2).Fit(Train).Members.ToList();
             var plain = Pipelines.FastOptions(epochs: 1);
-            plain.Architecture = "plain20";
+            plain = plain with { Model = plain.Model with { Architecture = "plain20" } };
             Trained.Add(Ml.MulticlassClassification.Trainers.Cnn(plain).Fit(Train));
         }
 
@@ -163,7 +163,7 @@ public class EnsembleTests : IClassFixture<EnsembleTests.Members>
         var otherLabels = Pipelines.ImagesView(ml, Shapes.Generate(40, seed: 73, classes: 3));
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(otherLabels).Transform(otherLabels);
         var small = Pipelines.FastOptions(epochs: 1);
-        small.ImageSize = 24;
+        small = small with { Input = small.Input with { ImageSize = 24 } };
         using var threeClasses = ml.MulticlassClassification.Trainers.Cnn(small).Fit(keyed);
 
         var act = () => ml.Transforms.CnnEnsemble([f.Trained[0], threeClasses]);

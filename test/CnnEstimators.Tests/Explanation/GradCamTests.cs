@@ -14,8 +14,11 @@ public sealed class ClutteredClassifier : IDisposable
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadFromEnumerable(ClutteredShapes.Generate(900, seed: 1).Select(e => e.AsImage()).ToList());
         var options = Pipelines.FastOptions(epochs: 8);
-        options.ImageSize = ClutteredShapes.Size;
-        options.RandomCropPadding = 4;
+        options = options with
+        {
+            Input = options.Input with { ImageSize = ClutteredShapes.Size },
+            Augmentation = options.Augmentation with { RandomCropPadding = 4 },
+        };
         Model = ((IEnumerable<ITransformer>)Pipelines.Classifier(ml, options).Fit(train)).OfType<CnnClassifierTransformer>().Single();
         Test = ClutteredShapes.Generate(150, seed: 2);
     }

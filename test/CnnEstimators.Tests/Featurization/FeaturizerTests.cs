@@ -21,7 +21,7 @@ public class FeaturizerTests : IClassFixture<FeaturizerTests.Trained>
             Train = keys.Transform(raw);
             var rawTest = Pipelines.ImagesView(Ml, Shapes.Generate(80, seed: 62));
             Test = keys.Transform(rawTest);
-            Classifier = Ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions(epochs: 2)).Fit(Train);
+            Classifier = Ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions()).Fit(Train);
         }
 
         public MLContext Ml { get; }

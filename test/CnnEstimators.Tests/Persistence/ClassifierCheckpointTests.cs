@@ -34,8 +34,8 @@ public class ClassifierCheckpointTests
         var metrics = ml.MulticlassClassification.Evaluate(loaded.Transform(data));
         metrics.MicroAccuracy.Should().Be(ml.MulticlassClassification.Evaluate(trained.Transform(data)).MicroAccuracy);
 
-        var further = Pipelines.FastOptions(epochs: 2);
-        further.Model = loaded.Model;
+        var further = Pipelines.FastOptions(epochs: 7);
+        further = further with { Model = further.Model with { Instance = loaded.Model } };
         using var continued = ml.MulticlassClassification.Trainers.Cnn(further).Fit(data);
         ml.MulticlassClassification.Evaluate(continued.Transform(data)).MicroAccuracy.Should().BeGreaterThan(0.9);
     }

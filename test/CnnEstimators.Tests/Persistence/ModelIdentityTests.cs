@@ -114,7 +114,7 @@ public class ModelIdentityTests
     {
         using var folder = new TempFolder();
         var options = Pipelines.FastOptions(epochs: 1);
-        options.Model = CnnZoo.Create("plain20", numClasses: 10);   // head reset to the data's 4 classes
+        options = options with { Model = options.Model with { Instance = CnnZoo.Create("plain20", numClasses: 10) } };   // head reset to the data's 4 classes
         using var trained = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data);
 
         trained.Model.NumClasses.Should().Be(4);
@@ -213,7 +213,7 @@ public class ModelIdentityTests
         var name = $"tinywide_{Guid.NewGuid():N}";
         CnnZoo.Register(name, new TinyWidth(), (classes, channels, width) => new TinyNet("TinyWideNet", classes, channels, width.Filters));
         var options = Pipelines.FastOptions(epochs: 1, architecture: name);
-        options.ArchitectureArguments = new TinyWidth { Filters = 5 };
+        options = options with { Model = options.Model with { Arguments = new TinyWidth { Filters = 5 } } };
         using var trained = Ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data);
 
         trained.Model.NumFeatures.Should().Be(5);
@@ -229,19 +229,25 @@ public class ModelIdentityTests
         var checkpoint = folder.File("run.ckpt");
         var arguments = new CifarResNetArguments { BlocksPerStage = 1, WidthMultiplier = 0.5 };
         var first = Pipelines.FastOptions(epochs: 1);
-        first.ArchitectureArguments = arguments;
-        first.CheckpointPath = checkpoint;
+        first = first with
+        {
+            Model = first.Model with { Arguments = arguments },
+            Checkpoint = first.Checkpoint with { Path = checkpoint },
+        };
         using (Ml.MulticlassClassification.Trainers.Cnn(first).Fit(Data)) { }
 
         var resume = Pipelines.FastOptions(epochs: 2);
-        resume.ResumeFromCheckpoint = checkpoint;
+        resume = resume with { Checkpoint = resume.Checkpoint with { ResumeFrom = checkpoint } };
         using var resumed = Ml.MulticlassClassification.Trainers.Cnn(resume).Fit(Data);
 
         resumed.Model.Arguments.Should().Be(arguments, "the checkpoint's variant is rebuilt even though the options name none");
         resumed.History.Should().HaveCount(2);
         var other = Pipelines.FastOptions(epochs: 2);
-        other.ResumeFromCheckpoint = checkpoint;
-        other.ArchitectureArguments = new CifarResNetArguments { BlocksPerStage = 2 };
+        other = other with
+        {
+            Checkpoint = other.Checkpoint with { ResumeFrom = checkpoint },
+            Model = other.Model with { Arguments = new CifarResNetArguments { BlocksPerStage = 2 } },
+        };
         FluentActions.Invoking(() => Ml.MulticlassClassification.Trainers.Cnn(other).Fit(Data))
             .Should().Throw<ArgumentException>().WithMessage("*holds resnet20 with arguments*BlocksPerStage*:1*asks for*:2*");
     }
@@ -250,10 +256,10 @@ public class ModelIdentityTests
     public void ArchitectureArgumentsOfAnotherFamily_AreRefusedByTheOptions()
     {
         var options = Pipelines.FastOptions(epochs: 1);
-        options.ArchitectureArguments = new ResNetArguments { Blocks = [1, 1, 1, 1] };
+        options = options with { Model = options.Model with { Arguments = new ResNetArguments { Blocks = [1, 1, 1, 1] } } };
 
         FluentActions.Invoking(() => Ml.MulticlassClassification.Trainers.Cnn(options))
-            .Should().Throw<ArgumentException>().WithMessage("*ArchitectureArguments: 'resnet20' takes CifarResNetArguments; got ResNetArguments*");
+            .Should().Throw<ArgumentException>().WithMessage("*Model.Arguments: 'resnet20' takes CifarResNetArguments; got ResNetArguments*");
     }
 
     private static string SavedCheckpoint(CnnClassifierTransformer classifier, TempFolder folder)

@@ -76,7 +76,7 @@ public class ModelSaveLoadTests
         }
         var data = ml.Data.LoadFromEnumerable(rows);
         var options = Pipelines.FastOptions(epochs: 1);
-        options.Channels = channels;
+        options = options with { Input = options.Input with { Channels = channels } };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
             .Append(ml.MulticlassClassification.Trainers.Cnn(options))
@@ -114,8 +114,11 @@ public class ModelSaveLoadTests
         var ml = new MLContext(seed: 1);
         var data = Pipelines.VectorsView(ml, Shapes.Generate(160, seed: 32));
         var options = Pipelines.FastOptions(epochs: 1);
-        options.ImageColumnName = "Pixels";
-        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+        options = options with
+        {
+            Columns = options.Columns with { Image = "Pixels" },
+            Input = options.Input with { VectorShape = (3, Shapes.Size, Shapes.Size) },
+        };
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.MulticlassClassification.Trainers.Cnn(options))
             .Append(ml.Transforms.CopyColumns("PredictedLabelKey", "PredictedLabel"))

@@ -49,7 +49,11 @@ public class DnnFeaturizerResNet18Tests
         // No size, scale, mean or std given: the imported model carries its own (224x224, 0-255, no standardisation).
         var options = new CnnTrainerOptions
         {
-            Model = DnnFeaturizerResNet18.Import(numClasses: 4), Epochs = 1, BatchSize = 8, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.001, Seed = 3, ImageColumnName = "Image224",
+            Model = new() { Instance = DnnFeaturizerResNet18.Import(numClasses: 4) },
+            Columns = new() { Image = "Image224" },
+            Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.001 },
+            Schedule = new() { Epochs = 1, BatchSize = 8 },
+            Runtime = new() { Seed = 3 },
         };
         // Resized by ML.NET first, so the TorchSharp and the saved chain see the same pixels (their resizers differ).
         var model = ml.Transforms.Conversion.MapValueToKey("Label")

@@ -170,7 +170,7 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
         var ml = trained.Ml;
         var examples = Shapes.Generate(96, seed: 46);
         var options = Pipelines.FastOptions(epochs: 1);
-        options.InferenceEngine = CnnInferenceEngine.OnnxRuntimeInt8;
+        options = options with { Runtime = options.Runtime with { InferenceEngine = CnnInferenceEngine.OnnxRuntimeInt8 } };
         var train = Pipelines.ImagesView(ml, examples);
         using var int8 = ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
         using var asFloat = new CnnClassifierTransformer(new ClassifierCheckpoint.Contents(int8.Model, int8.Preprocessing, int8.ImageColumnName, int8.Outputs,

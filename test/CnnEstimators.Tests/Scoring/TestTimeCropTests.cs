@@ -58,7 +58,7 @@ public class TestTimeCropTests
     {
         var train = ml.Data.LoadFromEnumerable(rows);
         var options = Pipelines.FastOptions(epochs: 1);
-        (options.ImageColumnName, options.VectorShape, options.ImageSize, options.TestTimeCropSize) = ("Pixels", (3, Side, Side), null, Crop);
+        options = options with { Columns = options.Columns with { Image = "Pixels" }, Input = options.Input with { VectorShape = (3, Side, Side), ImageSize = null }, TestTime = options.TestTime with { CropSize = Crop } };
         return ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
     }
 
@@ -117,13 +117,18 @@ public class TestTimeCropTests
     public void CropsThatDoNotFitTheInput_AreRefusedBeforeTraining()
     {
         var options = Pipelines.FastOptions();
-        options.TestTimeCropSize = Side;
-        FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>().WithMessage($"*TestTimeCropSize*{Side}x{Side}*1 to {Side - 1}*");
+        options = options with { TestTime = options.TestTime with { CropSize = Side } };
+        FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>().WithMessage($"*TestTime.CropSize*{Side}x{Side}*1 to {Side - 1}*");
 
         var ml = new MLContext(seed: 1);
         var rows = ml.Data.LoadFromEnumerable(Shapes.Generate(16, seed: 45).Select(e => e.AsVector()).ToList());
         var trainer = Pipelines.FastOptions();
-        (trainer.ImageColumnName, trainer.VectorShape, trainer.ImageSize, trainer.TestTimeCropSize) = ("Pixels", (3, 16, 48), null, 20);
+        trainer = trainer with
+        {
+            Columns = trainer.Columns with { Image = "Pixels" },
+            Input = trainer.Input with { VectorShape = (3, 16, 48), ImageSize = null },
+            TestTime = trainer.TestTime with { CropSize = 20 },
+        };
         FluentActions.Invoking(() => Pipelines.Classifier(ml, trainer).Fit(rows)).Should().Throw<ArgumentException>().WithMessage("*20x20*16x48*");
     }
 

@@ -32,7 +32,7 @@ public class TestTimeFlipTests
     {
         var train = Pipelines.ImagesView(ml, Shapes.Generate(64, seed));
         var options = Pipelines.FastOptions(epochs: 1);
-        options.TestTimeFlip = true;
+        options = options with { TestTime = options.TestTime with { Flip = true } };
         return ml.MulticlassClassification.Trainers.Cnn(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
     }
 

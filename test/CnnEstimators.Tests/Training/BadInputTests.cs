@@ -11,7 +11,7 @@ public class BadInputTests
 {
     private static readonly List<ShapeExample> Examples = Shapes.Generate(64, seed: 9);
 
-    private static CnnTrainerOptions Quick() { var o = Pipelines.FastOptions(epochs: 1); o.BatchSize = 16; return o; }
+    private static CnnTrainerOptions Quick() { var o = Pipelines.FastOptions(epochs: 1); return o with { Schedule = o.Schedule with { BatchSize = 16 } }; }
 
     private static IDataView Keyed(MLContext ml, IDataView data)
         => ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
@@ -21,7 +21,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.ImageColumnName = "Picture";
+        options = options with { Columns = options.Columns with { Image = "Picture" } };
 
         var act = () => Pipelines.Classifier(ml, options).Fit(Pipelines.ImagesView(ml, Examples));
 
@@ -33,7 +33,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.LabelColumnName = "Class";
+        options = options with { Columns = options.Columns with { Label = "Class" } };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Pipelines.ImagesView(ml, Examples));
 
@@ -70,9 +70,9 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.ImageColumnName = "Label";
+        options = options with { Columns = options.Columns with { Image = "Label" } };
         var data = ml.Transforms.Conversion.MapValueToKey("Key", "Label").Fit(Pipelines.ImagesView(ml, Examples)).Transform(Pipelines.ImagesView(ml, Examples));
-        options.LabelColumnName = "Key";
+        options = options with { Columns = options.Columns with { Label = "Key" } };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
 
@@ -84,8 +84,11 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.ImageColumnName = "Pixels";
-        options.VectorShape = (1, 28, 28);
+        options = options with
+        {
+            Columns = options.Columns with { Image = "Pixels" },
+            Input = options.Input with { VectorShape = (1, 28, 28) },
+        };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
 
@@ -97,7 +100,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.ImageColumnName = "Pixels";
+        options = options with { Columns = options.Columns with { Image = "Pixels" } };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
 
@@ -114,8 +117,11 @@ public class BadInputTests
         var rows = Examples.Select(e => e.AsVector()).ToList();
         rows[5].Pixels[17] = value;
         var options = Quick();
-        options.ImageColumnName = "Pixels";
-        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+        options = options with
+        {
+            Columns = options.Columns with { Image = "Pixels" },
+            Input = options.Input with { VectorShape = (3, Shapes.Size, Shapes.Size) },
+        };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, ml.Data.LoadFromEnumerable(rows)));
 
@@ -139,7 +145,7 @@ public class BadInputTests
         failing.Should().Throw<InvalidDataException>().WithMessage($"*Row 3*'Image'*{rows[3].ImagePath}*");
 
         var skipping = Quick();
-        skipping.SkipUnreadableImages = true;
+        skipping = skipping with { Runtime = skipping.Runtime with { SkipUnreadableImages = true } };
         var messages = new List<string>();
         ml.Log += (_, e) => messages.Add(e.Message);
         var model = Pipeline(skipping).Fit(data);
@@ -186,14 +192,17 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.ImageColumnName = "Pixels";
-        options.VectorShape = (3, Shapes.Size, Shapes.Size);
-        options.Model = CnnZoo.Create("resnet20", numClasses: 4, inChannels: 1);
+        options = options with
+        {
+            Columns = options.Columns with { Image = "Pixels" },
+            Input = options.Input with { VectorShape = (3, Shapes.Size, Shapes.Size) },
+            Model = options.Model with { Instance = CnnZoo.Create("resnet20", numClasses: 4, inChannels: 1) },
+        };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
 
         act.Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but the vectors have 3 channel(s)*Channels = 1*");
-        options.Channels = 3;
+        options = options with { Input = options.Input with { Channels = 3 } };
         FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples))))
             .Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but Channels is 3*");
     }
@@ -203,7 +212,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.BatchSize = 1000;
+        options = options with { Schedule = options.Schedule with { BatchSize = 1000 } };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples)));
 
@@ -214,12 +223,19 @@ public class BadInputTests
     public void Options_SeveralInvalid_AreAllReportedAtOnce()
     {
         var ml = new MLContext(1);
-        var options = new CnnTrainerOptions { Epochs = 0, BatchSize = -1, LearningRate = 0, Device = "tpu", EarlyStoppingPatience = 2 };
+        var options = new CnnTrainerOptions
+        {
+            Optimizer = new() { LearningRate = 0 },
+            Schedule = new() { Epochs = 0, BatchSize = -1 },
+            Validation = new() { EarlyStoppingPatience = 2 },
+            Runtime = new() { Device = "tpu" },
+        };
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options);
 
         act.Should().Throw<ArgumentException>().WithMessage(
-            "*Epochs must be at least 1; got 0*BatchSize must be at least 1; got -1*LearningRate must be greater than 0*needs validation*Device must be*'tpu'*");
+            "*Optimizer.LearningRate must be greater than 0*Schedule.Epochs must be at least 1; got 0*Schedule.BatchSize must be at least 1; got -1*" +
+            "EarlyStoppingPatience needs validation*Runtime.Device: Device must be*'tpu'*");
     }
 
     [Fact]
@@ -227,7 +243,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.Architecture = "resnet9000";
+        options = options with { Model = options.Model with { Architecture = "resnet9000" } };
 
         FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples))))
             .Should().Throw<ArgumentException>().WithMessage("*Unknown architecture 'resnet9000'*resnet20*");
@@ -238,8 +254,11 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         var options = Quick();
-        options.Architecture = "alexnet";
-        options.ImageSize = 32;
+        options = options with
+        {
+            Model = options.Model with { Architecture = "alexnet" },
+            Input = options.Input with { ImageSize = 32 },
+        };
 
         FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.ImagesView(ml, Examples))))
             .Should().Throw<ArgumentException>().WithMessage("*alexnet needs input of at least 63x63*ImageSize*");

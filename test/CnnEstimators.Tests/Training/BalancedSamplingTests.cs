@@ -63,7 +63,7 @@ public class BalancedSamplingTests
             var view = Pipelines.ImagesView(ml, NineToOne(400, seed: 19));
             var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Pipelines.ImagesView(ml, Shapes.Generate(8, seed: 20)));
             var options = Pipelines.FastOptions(epochs: 2, seed: 4);
-            options.BalancedSampling = balance;
+            options = options with { Regularization = options.Regularization with { BalancedSampling = balance } };
             using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keys.Transform(view));
             var test = keys.Transform(Pipelines.ImagesView(ml, Shapes.Generate(200, seed: 21, randomColours: true)));
             var recall = ml.MulticlassClassification.Evaluate(trained.Transform(test)).ConfusionMatrix.PerClassRecall;
@@ -78,8 +78,8 @@ public class BalancedSamplingTests
     public void BalancedSampling_WithLossWeights_IsRefusedBeforeTraining()
     {
         var options = Pipelines.FastOptions();
-        (options.BalancedSampling, options.BalanceClasses) = (true, true);
+        options = options with { Regularization = options.Regularization with { BalancedSampling = true, BalanceClasses = true } };
         FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>()
-            .WithMessage("*one of ClassWeights, BalanceClasses*BalancedSampling*");
+            .WithMessage("*one of Regularization.ClassWeights, BalanceClasses*BalancedSampling*");
     }
 }

@@ -14,7 +14,11 @@ public class BatchAugmentationTests
         var batch = arange(16 * 3 * 8 * 8, dtype: ScalarType.Float32).reshape(16, 3, 8, 8) + 1;
         using var generator = new Generator(3);
 
-        var augmented = new BatchAugmentation(new CnnTrainerOptions { RandomCropPadding = padding }).Apply(batch, generator);
+        var augmented = new BatchAugmentation(new CnnTrainerOptions
+
+        {
+            Augmentation = new() { RandomCropPadding = padding },
+        }).Apply(batch, generator);
 
         augmented.shape.Should().Equal(16, 3, 8, 8);
         var padded = nn.functional.pad(batch, [padding, padding, padding, padding]);
@@ -38,7 +42,11 @@ public class BatchAugmentationTests
         var batch = rand(64, 1, 4, 4);
         using var generator = new Generator(5);
 
-        var augmented = new BatchAugmentation(new CnnTrainerOptions { HorizontalFlip = true }).Apply(batch, generator);
+        var augmented = new BatchAugmentation(new CnnTrainerOptions
+
+        {
+            Augmentation = new() { HorizontalFlip = true },
+        }).Apply(batch, generator);
 
         var flipped = 0;
         for (var i = 0; i < 64; i++)
@@ -58,7 +66,11 @@ public class BatchAugmentationTests
         var batch = rand(4, 3, 32, 32);
         using var generator = new Generator(7);
 
-        var augmented = new BatchAugmentation(new CnnTrainerOptions { RandomResizedCrop = true }).Apply(batch, generator);
+        var augmented = new BatchAugmentation(new CnnTrainerOptions
+
+        {
+            Augmentation = new() { RandomResizedCrop = true },
+        }).Apply(batch, generator);
 
         augmented.shape.Should().Equal(4, 3, 32, 32);
         Same(augmented, batch).Should().BeFalse();

@@ -26,8 +26,12 @@ public class FineTuningTests
 
     private static CnnTrainerOptions Options(CnnModel model, int epochs, int freeze) => new()
     {
-        Model = model, ImageSize = 32, Epochs = epochs, FreezeEpochs = freeze, BatchSize = 32, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05,
-        Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 0, Seed = 3, Threads = 2,
+        Model = new() { Instance = model },
+        Input = new() { ImageSize = 32 },
+        Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05 },
+        Schedule = new() { Epochs = epochs, BatchSize = 32, Kind = CnnLearningRateSchedule.Constant, WarmupEpochs = 0 },
+        FineTuning = new() { FreezeEpochs = freeze },
+        Runtime = new() { Seed = 3, Threads = 2 },
     };
 
     private static Dictionary<string, Tensor> Snapshot(CnnModel model)
@@ -43,11 +47,11 @@ public class FineTuningTests
         var initial = Snapshot(model);
         Dictionary<string, Tensor>? afterFrozenEpoch = null;
         var options = Options(model, epochs: 2, freeze: 1);
-        options.Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
+        options = options with { Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
         {
             if (p.IsEpochEnd && p.Epoch == 1)
                 afterFrozenEpoch = Snapshot(model);
-        });
+        }) };
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data(ml));
 
@@ -66,7 +70,7 @@ public class FineTuningTests
         using var model = CnnZoo.Create("resnet20", numClasses: 4);
         var initial = Snapshot(model);
         var options = Options(model, epochs: 1, freeze: 0);
-        options.FreezeBatchNorm = true;
+        options = options with { FineTuning = options.FineTuning with { FreezeBatchNorm = true } };
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data(ml));
 
@@ -84,9 +88,11 @@ public class FineTuningTests
             manual_seed(1);
             var before = Snapshot(model)["layer2.0.conv1.weight"];
             var options = Options(model, epochs: 1, freeze: 0);
-            options.Momentum = 0;
-            options.WeightDecay = 0;
-            options.BackboneLearningRateFactor = factor;
+            options = options with
+            {
+                Optimizer = options.Optimizer with { Momentum = 0, WeightDecay = 0 },
+                FineTuning = options.FineTuning with { BackboneLearningRateFactor = factor },
+            };
             using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data(ml));
             return (model.state_dict()["layer2.0.conv1.weight"] - before).norm().item<float>();
         }
@@ -112,18 +118,18 @@ public class FineTuningTests
         using var full = ml.MulticlassClassification.Trainers.Cnn(Options(first, epochs: 3, freeze: 2)).Fit(Data(ml));
 
         var interrupted = Options(second, epochs: 3, freeze: 2);
-        interrupted.CheckpointPath = checkpoint;
+        interrupted = interrupted with { Checkpoint = interrupted.Checkpoint with { Path = checkpoint } };
         using var cancellation = new CancellationTokenSource();
-        interrupted.CancellationToken = cancellation.Token;
-        interrupted.Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
+        interrupted = interrupted with { CancellationToken = cancellation.Token };
+        interrupted = interrupted with { Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
         {
             if (!p.IsEpochEnd && p.Epoch == 2 && p.Batch == 2)
                 cancellation.Cancel();   // in the middle of the second frozen epoch
-        });
+        }) };
         FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(interrupted).Fit(Data(ml))).Should().Throw<OperationCanceledException>();
 
         var rest = Options(third, epochs: 3, freeze: 2);
-        rest.ResumeFromCheckpoint = checkpoint;
+        rest = rest with { Checkpoint = rest.Checkpoint with { ResumeFrom = checkpoint } };
         using var resumed = ml.MulticlassClassification.Trainers.Cnn(rest).Fit(Data(ml));
 
         foreach (var (key, value) in full.Model.state_dict())
@@ -133,11 +139,22 @@ public class FineTuningTests
     [Fact]
     public void BadFineTuningOptions_AreRefusedTogether_BeforeTraining()
     {
-        var options = new CnnTrainerOptions { Epochs = 3, FreezeEpochs = 3, BackboneLearningRateFactor = 0, Weights = "IMAGENET1K_V1", Channels = 1 };
+        var options = new CnnTrainerOptions
+        {
+            Model = new() { Weights = "IMAGENET1K_V1" },
+            Input = new() { Channels = 1 },
+            Schedule = new() { Epochs = 3 },
+            FineTuning = new() { FreezeEpochs = 3, BackboneLearningRateFactor = 0 },
+        };
         FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>()
-            .WithMessage("*FreezeEpochs (3) must be less than Epochs (3)*BackboneLearningRateFactor must be greater than 0*take colour images*");
+            .WithMessage("*FineTuning.BackboneLearningRateFactor must be greater than 0*FineTuning.FreezeEpochs (3) must be less than Schedule.Epochs (3)*take colour images*");
         var ml = new MLContext(seed: 1);
-        FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { Architecture = "resnet18", Weights = "IMAGENET1K_V9", ImageSize = 32, Epochs = 1 }).Fit(Data(ml)))
+        FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+        {
+            Model = new() { Architecture = "resnet18", Weights = "IMAGENET1K_V9" },
+            Input = new() { ImageSize = 32 },
+            Schedule = new() { Epochs = 1 },
+        }).Fit(Data(ml)))
             .Should().Throw<ArgumentException>().WithMessage("*resnet18 has no weights 'IMAGENET1K_V9'. Its weights: IMAGENET1K_V1*");
     }
 
@@ -165,11 +182,11 @@ public class FineTuningTests
         using var pretrained = CnnZoo.Create("resnet18_cntk", weights: "IMAGENET1K_CNTK");
         var data = Data(ml, rows: 32);
         var recipe = CnnRecipes.FineTuning("resnet18_cntk", "IMAGENET1K_CNTK", imageSize: 32);
-        (recipe.Epochs, recipe.Seed, recipe.Threads) = (3, 3, 2);   // its 2 frozen epochs, then one of everything
+        recipe = recipe with { Schedule = recipe.Schedule with { Epochs = 3 }, Runtime = recipe.Runtime with { Seed = 3, Threads = 2 } };   // its 2 frozen epochs, then one of everything
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(recipe).Fit(data);
 
-        recipe.RandomCropPadding.Should().Be(4, "crops pad an eighth of the image size");
+        recipe.Augmentation.RandomCropPadding.Should().Be(4, "crops pad an eighth of the image size");
         trained.Preprocessing.Height.Should().Be(32);
         trained.TestTimeFlip.Should().BeTrue("the recipe scores each image together with its mirror image");
         trained.Preprocessing.Normalization.Mean.Should().Equal(pretrained.DefaultNormalization!.Mean, "the weights' normalisation is used");
@@ -190,7 +207,11 @@ public class FineTuningTests
         var data = Data(ml, rows: 16);
         var options = new CnnTrainerOptions
         {
-            Model = model, Epochs = 2, FreezeEpochs = 1, BatchSize = 8, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.01, Seed = 3, Threads = 2,
+            Model = new() { Instance = model },
+            Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.01 },
+            Schedule = new() { Epochs = 2, BatchSize = 8 },
+            FineTuning = new() { FreezeEpochs = 1 },
+            Runtime = new() { Seed = 3, Threads = 2 },
             Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
             {
                 if (p.IsEpochEnd && p.Epoch == 1)

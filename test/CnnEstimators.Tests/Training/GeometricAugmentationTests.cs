@@ -1,7 +1,7 @@
 using FluentAssertions;
 using MLNetCnn.Training;
 using static TorchSharp.torch;
-using Operation = MLNetCnn.Training.TrivialAugment.Operation;
+using Operation = MLNetCnn.Training.TrivialAugmentWide.Operation;
 
 namespace MLNetCnn.Tests.Training;
 
@@ -64,7 +64,7 @@ public class GeometricAugmentationTests
         var operation = Enum.Parse<Operation>(name);
         using var scope = NewDisposeScope();
         var batch = rand(4, 3, 12, 12);
-        Tensor At(int step, double sign) => TrivialAugment.Apply(batch, [.. Enumerable.Repeat(operation, 4)], Enumerable.Repeat(step, 4).ToArray(), Fill(4, sign));
+        Tensor At(int step, double sign) => TrivialAugmentWide.Apply(batch, [.. Enumerable.Repeat(operation, 4)], Enumerable.Repeat(step, 4).ToArray(), Fill(4, sign));
 
         At(0, 1).allclose(batch, atol: 1e-5).Should().BeTrue();
         foreach (var changed in new[] { At(20, 1), At(20, -1) })
@@ -82,7 +82,7 @@ public class GeometricAugmentationTests
         using var scope = NewDisposeScope();
         // 8-bit values in [0.4, 0.6]: a dull picture, large enough for equalising (PIL leaves a channel of fewer than 255 pixels outside its top level alone).
         var batch = ((rand(2, 3, 32, 32) * 0.2 + 0.4) * 255).round() / 255;
-        Tensor Run(Operation op, int step) => TrivialAugment.Apply(batch, [op, op], [step, step], Fill(2, 1));
+        Tensor Run(Operation op, int step) => TrivialAugmentWide.Apply(batch, [op, op], [step, step], Fill(2, 1));
 
         Run(Operation.Posterize, 0).allclose(batch, atol: 1e-6).Should().BeTrue("8 bits keep 8-bit values");
         var twoBits = Run(Operation.Posterize, 30) * 255;
@@ -109,7 +109,7 @@ public class GeometricAugmentationTests
         Tensor Run(ulong seed)
         {
             using var generator = new Generator(seed);
-            return TrivialAugment.Apply(batch, generator);
+            return TrivialAugmentWide.Apply(batch, generator);
         }
 
         var augmented = Run(4);

@@ -20,7 +20,13 @@ public class LearningRateFinderTests
         var ml = new MLContext(seed: 1);
         using var model = CnnZoo.Create("resnet20", numClasses: 4);
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var options = new CnnTrainerOptions { Model = model, ImageSize = 32, BatchSize = 16, Seed = 5, Threads = 2 };
+        var options = new CnnTrainerOptions
+        {
+            Model = new() { Instance = model },
+            Input = new() { ImageSize = 32 },
+            Schedule = new() { BatchSize = 16 },
+            Runtime = new() { Seed = 5, Threads = 2 },
+        };
 
         var curve = ml.Cnn().FindLearningRate(Data(ml, 160), options, steps: 80, minRate: 1e-5, maxRate: 100);
 
@@ -39,7 +45,13 @@ public class LearningRateFinderTests
     public void OneBatch_TooFewSteps_AndInvertedRates_AreRefused()
     {
         var ml = new MLContext(seed: 1);
-        var options = new CnnTrainerOptions { Architecture = "resnet20", ImageSize = 32, BatchSize = 16, Threads = 2 };
+        var options = new CnnTrainerOptions
+        {
+            Model = new() { Architecture = "resnet20" },
+            Input = new() { ImageSize = 32 },
+            Schedule = new() { BatchSize = 16 },
+            Runtime = new() { Threads = 2 },
+        };
         FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 12), options)).Should().Throw<ArgumentException>()
             .WithMessage("*at least 2 batches*12 row(s) at BatchSize 16*");
         FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 40), options, steps: 2)).Should().Throw<ArgumentOutOfRangeException>();

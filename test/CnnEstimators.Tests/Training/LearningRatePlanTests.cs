@@ -8,7 +8,11 @@ public class LearningRatePlanTests
     [Fact]
     public void Warmup_RisesLinearlyToTheLearningRate()
     {
-        var plan = new LearningRatePlan(new CnnTrainerOptions { LearningRate = 0.1, Schedule = CnnLearningRateSchedule.Constant, WarmupEpochs = 1, Epochs = 5 }, stepsPerEpoch: 10);
+        var plan = new LearningRatePlan(new CnnTrainerOptions
+        {
+            Optimizer = new() { LearningRate = 0.1 },
+            Schedule = new() { Kind = CnnLearningRateSchedule.Constant, WarmupEpochs = 1, Epochs = 5 },
+        }, stepsPerEpoch: 10);
 
         plan.RateAt(0, 0).Should().BeApproximately(0.01, 1e-12);
         plan.RateAt(0, 4).Should().BeApproximately(0.05, 1e-12);
@@ -19,7 +23,11 @@ public class LearningRatePlanTests
     [Fact]
     public void Step_MultipliesByGammaEveryStepEpochs()
     {
-        var plan = new LearningRatePlan(new CnnTrainerOptions { LearningRate = 0.1, WarmupEpochs = 0, Schedule = CnnLearningRateSchedule.Step, StepEpochs = 2, StepGamma = 0.5, Epochs = 6 }, 10);
+        var plan = new LearningRatePlan(new CnnTrainerOptions
+        {
+            Optimizer = new() { LearningRate = 0.1 },
+            Schedule = new() { WarmupEpochs = 0, Kind = CnnLearningRateSchedule.Step, StepEpochs = 2, StepGamma = 0.5, Epochs = 6 },
+        }, 10);
 
         new[] { plan.RateAt(0, 5), plan.RateAt(1, 9), plan.RateAt(2, 0), plan.RateAt(5, 0) }.Should().Equal(0.1, 0.1, 0.05, 0.025);
     }
@@ -27,7 +35,11 @@ public class LearningRatePlanTests
     [Fact]
     public void Cosine_FallsFromTheRateToZeroOverTheRun()
     {
-        var plan = new LearningRatePlan(new CnnTrainerOptions { LearningRate = 0.2, WarmupEpochs = 0, Schedule = CnnLearningRateSchedule.Cosine, Epochs = 4 }, 10);
+        var plan = new LearningRatePlan(new CnnTrainerOptions
+        {
+            Optimizer = new() { LearningRate = 0.2 },
+            Schedule = new() { WarmupEpochs = 0, Kind = CnnLearningRateSchedule.Cosine, Epochs = 4 },
+        }, 10);
 
         plan.RateAt(0, 0).Should().BeApproximately(0.2, 1e-12);
         plan.RateAt(2, 0).Should().BeApproximately(0.1, 1e-12);
@@ -37,7 +49,12 @@ public class LearningRatePlanTests
     [Fact]
     public void ReduceOnPlateau_DividesBy10AfterPatienceEpochsWithoutImprovement()
     {
-        var plan = new LearningRatePlan(new CnnTrainerOptions { LearningRate = 0.01, WarmupEpochs = 0, Schedule = CnnLearningRateSchedule.ReduceOnPlateau, PlateauPatience = 2, ValidationFraction = 0.1 }, 10);
+        var plan = new LearningRatePlan(new CnnTrainerOptions
+        {
+            Optimizer = new() { LearningRate = 0.01 },
+            Schedule = new() { WarmupEpochs = 0, Kind = CnnLearningRateSchedule.ReduceOnPlateau, PlateauPatience = 2 },
+            Validation = new() { Fraction = 0.1 },
+        }, 10);
 
         plan.ObserveValidation(0.5).Should().BeFalse();
         plan.ObserveValidation(0.6).Should().BeFalse();

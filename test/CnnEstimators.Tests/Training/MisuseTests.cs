@@ -79,7 +79,7 @@ public class MisuseTests
                 lock (warnings) warnings.Add(e.Message);
         };
         var options = Pipelines.FastOptions(epochs: 1);
-        (options.Optimizer, options.LearningRate) = (optimizer, rate);
+        options = options with { Optimizer = options.Optimizer with { Kind = optimizer, LearningRate = rate } };
 
         using (ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data)) { }
 

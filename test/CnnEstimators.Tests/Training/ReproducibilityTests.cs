@@ -29,12 +29,12 @@ public class ReproducibilityTests
     [Fact]
     public void Fit_SameSeed_GivesBitIdenticalWeights_WithAugmentation()
     {
-        CnnTrainerOptions WithAugmentation() { var o = Options(2); o.RandomCropPadding = 4; o.HorizontalFlip = true; return o; }
+        CnnTrainerOptions WithAugmentation() { var o = Options(2); return o with { Augmentation = o.Augmentation with { RandomCropPadding = 4, HorizontalFlip = true } }; }
 
         using var first = Train(WithAugmentation());
         using var second = Train(WithAugmentation());
         var other = WithAugmentation();
-        other.Seed = 8;
+        other = other with { Runtime = other.Runtime with { Seed = 8 } };
         using var third = Train(other);
 
         SameWeights(first, second).Should().BeTrue();
@@ -47,27 +47,33 @@ public class ReproducibilityTests
         using var folder = new TempFolder();
         var checkpoint = folder.File("run.ckpt");
         var uninterrupted = Options(3);
-        uninterrupted.HorizontalFlip = true;
+        uninterrupted = uninterrupted with { Augmentation = uninterrupted.Augmentation with { HorizontalFlip = true } };
         using var full = Train(uninterrupted);
 
         var firstPart = Options(3);
-        firstPart.HorizontalFlip = true;
-        firstPart.CheckpointPath = checkpoint;
+        firstPart = firstPart with
+        {
+            Augmentation = firstPart.Augmentation with { HorizontalFlip = true },
+            Checkpoint = firstPart.Checkpoint with { Path = checkpoint },
+        };
         var batches = 0;
         using var cancellation = new CancellationTokenSource();
-        firstPart.CancellationToken = cancellation.Token;
-        firstPart.Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
+        firstPart = firstPart with { CancellationToken = cancellation.Token };
+        firstPart = firstPart with { Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
         {
             if (!p.IsEpochEnd && p.Epoch == 2 && ++batches == 2)
                 cancellation.Cancel();  // stop in the middle of epoch 2: the checkpoint of epoch 1 must stay intact
-        });
+        }) };
         FluentActions.Invoking(() => Train(firstPart)).Should().Throw<OperationCanceledException>();
         batches.Should().Be(2, "cancellation stops within one batch");
         File.Exists(checkpoint).Should().BeTrue();
 
         var rest = Options(3);
-        rest.HorizontalFlip = true;
-        rest.ResumeFromCheckpoint = checkpoint;
+        rest = rest with
+        {
+            Augmentation = rest.Augmentation with { HorizontalFlip = true },
+            Checkpoint = rest.Checkpoint with { ResumeFrom = checkpoint },
+        };
         using var resumed = Train(rest);
 
         SameWeights(full, resumed).Should().BeTrue();
@@ -82,7 +88,7 @@ public class ReproducibilityTests
         var checkpoint = folder.File("bad.ckpt");
         File.WriteAllText(checkpoint, "not a checkpoint");
         var options = Options(1);
-        options.ResumeFromCheckpoint = checkpoint;
+        options = options with { Checkpoint = options.Checkpoint with { ResumeFrom = checkpoint } };
 
         FluentActions.Invoking(() => Train(options)).Should().Throw<InvalidDataException>().WithMessage($"*{checkpoint}*not a usable MLNetCnn training checkpoint*");
     }

@@ -19,7 +19,12 @@ public class SmallDataReliabilityTests
         {
             var ml = new MLContext(seed: seed);
             var data = Pipelines.ImagesView(ml, Shapes.Generate(800, seed: 100 + seed, randomColours: true));
-            var options = new CnnTrainerOptions { Architecture = "resnet20", ImageSize = Shapes.Size, Seed = seed, Threads = 2 };
+            var options = new CnnTrainerOptions
+            {
+                Model = new() { Architecture = "resnet20" },
+                Input = new() { ImageSize = Shapes.Size },
+                Runtime = new() { Seed = seed, Threads = 2 },
+            };
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.Cnn(options));
             foreach (var fold in ml.MulticlassClassification.CrossValidate(data, pipeline, numberOfFolds: 3, seed: seed))
             {
@@ -37,9 +42,9 @@ public class SmallDataReliabilityTests
         // The lecture: "batch size 128, SGD Momentum, learning rate 1e-2 ... weight decay 5e-4", the rate reduced by 10 when validation stalls.
         var recipe = CnnRecipes.AlexNet();
 
-        (recipe.Optimizer, recipe.Momentum, recipe.LearningRate, recipe.WeightDecay, recipe.BatchSize).Should().Be((CnnOptimizer.Sgd, 0.9, 0.01, 5e-4, 128));
-        recipe.Schedule.Should().Be(CnnLearningRateSchedule.ReduceOnPlateau);
-        recipe.WarmupEpochs.Should().Be(0);
+        (recipe.Optimizer.Kind, recipe.Optimizer.Momentum, recipe.Optimizer.LearningRate, recipe.Optimizer.WeightDecay, recipe.Schedule.BatchSize).Should().Be((CnnOptimizer.Sgd, 0.9, 0.01, 5e-4, 128));
+        recipe.Schedule.Kind.Should().Be(CnnLearningRateSchedule.ReduceOnPlateau);
+        recipe.Schedule.WarmupEpochs.Should().Be(0);
         FluentActions.Invoking(recipe.Validate).Should().NotThrow("the plateau schedule has its validation rows");
     }
 }

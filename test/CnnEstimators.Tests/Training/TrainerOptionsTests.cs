@@ -28,8 +28,11 @@ public class TrainerOptionsTests
     {
         var (ml, train, test) = Data(vectors: true);
         var options = Pipelines.FastOptions();
-        options.ImageColumnName = "Pixels";
-        options.VectorShape = (3, Shapes.Size, Shapes.Size);
+        options = options with
+        {
+            Columns = options.Columns with { Image = "Pixels" },
+            Input = options.Input with { VectorShape = (3, Shapes.Size, Shapes.Size) },
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
@@ -42,36 +45,38 @@ public class TrainerOptionsTests
     {
         var (ml, train, test) = Data();
         var options = Pipelines.FastOptions();
-        options.MemoryBudgetBytes = 0;
-        options.ShuffleBufferRows = 64;
+        options = options with
+        {
+            Runtime = options.Runtime with { MemoryBudgetBytes = 0, ShuffleBufferRows = 64 },
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         Accuracy(ml, model, test).Should().BeGreaterThan(0.9);
-        model.History.Should().HaveCount(3);
+        model.History.Should().HaveCount(options.Schedule.Epochs);
     }
 
     [Fact]
     public void Channels1_TrainsAGreyNetworkOnColourImages()
     {
         var (ml, train, test) = Data();
-        var options = Pipelines.FastOptions(epochs: 3);
-        options.Channels = 1;
+        var options = Pipelines.FastOptions();
+        options = options with { Input = options.Input with { Channels = 1 } };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         model.Model.InChannels.Should().Be(1);
         model.Preprocessing.Channels.Should().Be(1);
         model.Preprocessing.Mean.Should().HaveCount(1);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.6, "the classes still differ in grey (in shape, and in the grey level their fixed colours become); chance is 0.25");
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.85, "the shapes still differ in grey (their random colours do not tell them apart); chance is 0.25");
     }
 
     [Fact]
     public void ImageSize_ResizesTheImages()
     {
         var (ml, train, test) = Data();
-        var options = Pipelines.FastOptions(epochs: 3);
-        options.ImageSize = 20;
+        var options = Pipelines.FastOptions();
+        options = options with { Input = options.Input with { ImageSize = 20 } };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
@@ -83,15 +88,32 @@ public class TrainerOptionsTests
     public void Model_PretrainedWithOtherClassCount_IsFineTunedWithANewHead()
     {
         var (ml, train, test) = Data();
-        var pretrained = CnnZoo.Create("resnet20", numClasses: 10);
+        // Pretrained for real: on three of the four shapes, so its head has three classes.
+        var threeShapes = ml.Data.LoadFromEnumerable(Shapes.Generate(240, seed: 13, classes: 3).Select(e => e.AsImage()).ToList());
+        using var pretraining = ml.MulticlassClassification.Trainers.Cnn(Pipelines.FastOptions(epochs: 4))
+            .Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(threeShapes).Transform(threeShapes));
+        var pretrained = pretraining.Model;
+        pretrained.NumClasses.Should().Be(3);
+        var conv1 = pretrained.state_dict()["conv1.weight"].detach().clone();
         var options = Pipelines.FastOptions();
-        options.Model = pretrained;
+        options = options with { Model = options.Model with { Instance = pretrained } };
+        var firstBatch = true;
+        options = options with
+        {
+            Progress = new SynchronousProgress<CnnTrainingProgress>(_ =>
+            {
+                if (!firstBatch) return;
+                firstBatch = false;
+                // After one step from the pretrained weights, not from a fresh initialisation.
+                (pretrained.state_dict()["conv1.weight"] - conv1).abs().max().item<float>().Should().BeLessThan(0.05f);
+            }),
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         model.Model.Should().BeSameAs(pretrained);
         model.Model.NumClasses.Should().Be(4);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.9);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.9, "training on from the shapes it knows learns all four");
     }
 
     [Theory]
@@ -101,9 +123,10 @@ public class TrainerOptionsTests
     {
         var (ml, train, test) = Data();
         var options = Pipelines.FastOptions();
-        options.Optimizer = optimizer;
-        options.LearningRate = learningRate;
-        options.WeightDecay = 1e-4;
+        options = options with
+        {
+            Optimizer = options.Optimizer with { Kind = optimizer, LearningRate = learningRate, WeightDecay = 1e-4 },
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
@@ -116,7 +139,7 @@ public class TrainerOptionsTests
         var (ml, train, _) = Data();
         var plain = Pipelines.FastOptions(epochs: 1);
         var smoothed = Pipelines.FastOptions(epochs: 1);
-        smoothed.LabelSmoothing = 0.2;
+        smoothed = smoothed with { Regularization = smoothed.Regularization with { LabelSmoothing = 0.2 } };
 
         using var a = ml.MulticlassClassification.Trainers.Cnn(plain).Fit(train);
         using var b = ml.MulticlassClassification.Trainers.Cnn(smoothed).Fit(train);
@@ -129,10 +152,13 @@ public class TrainerOptionsTests
     {
         var (ml, train, test) = Data();
         var options = Pipelines.FastOptions(epochs: 8);
-        options.Schedule = CnnLearningRateSchedule.Constant;
-        options.LearningRate = 0.5;  // noisy enough for validation accuracy to stall
-        options.ValidationData = test;
-        options.EarlyStoppingPatience = 1;
+        // noisy enough for validation accuracy to stall
+        options = options with
+        {
+            Schedule = options.Schedule with { Kind = CnnLearningRateSchedule.Constant },
+            Optimizer = options.Optimizer with { LearningRate = 0.5 },
+            Validation = options.Validation with { Data = test, EarlyStoppingPatience = 1 },
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
@@ -147,16 +173,22 @@ public class TrainerOptionsTests
     {
         var (ml, train, _) = Data();
         var options = Pipelines.FastOptions(epochs: 4);
-        options.Schedule = CnnLearningRateSchedule.ReduceOnPlateau;
-        options.PlateauPatience = 1;
-        options.LearningRate = 1e-7;  // too small to improve: every epoch is a plateau
-        options.ValidationFraction = 0.25;
+        // too small to improve: every epoch is a plateau
+        options = options with
+        {
+            Schedule = options.Schedule with { Kind = CnnLearningRateSchedule.ReduceOnPlateau, PlateauPatience = 1, WarmupEpochs = 0 },
+            Optimizer = options.Optimizer with { Kind = CnnOptimizer.Sgd, LearningRate = 1e-7 },
+            Validation = options.Validation with { Fraction = 0.25 },
+        };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         model.History.Should().OnlyContain(h => h.ValidationAccuracy.HasValue);
         model.History[0].LearningRate.Should().BeApproximately(1e-7, 1e-15);
-        model.History[^1].LearningRate.Should().BeLessThan(1e-8);
+        // Batch-norm statistics drift even at this rate, so a held-out row near chance can flip and count as an improvement:
+        // at least one plateau, and the rate never rises.
+        model.History.Select(h => h.LearningRate).Should().BeInDescendingOrder();
+        model.History[^1].LearningRate.Should().BeLessThanOrEqualTo(1e-8 * (1 + 1e-9), "a plateau divides the rate by 10");
     }
 
     [Fact]
@@ -165,15 +197,15 @@ public class TrainerOptionsTests
         var (ml, train, _) = Data();
         var reports = new List<CnnTrainingProgress>();
         var options = Pipelines.FastOptions(epochs: 2);
-        options.Progress = new SynchronousProgress<CnnTrainingProgress>(reports.Add);
+        options = options with { Progress = new SynchronousProgress<CnnTrainingProgress>(reports.Add) };
         var log = new List<string>();
         ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
         reports.Count(r => r.IsEpochEnd).Should().Be(2);
-        reports.Where(r => !r.IsEpochEnd && r.Epoch == 1).Select(r => r.Batch).Should().Equal(Enumerable.Range(1, 10));
-        reports.Should().OnlyContain(r => r.Batches == 10 && r.LearningRate > 0 && r.ImagesPerSecond > 0 && r.Loss > 0);
+        reports.Where(r => !r.IsEpochEnd && r.Epoch == 1).Select(r => r.Batch).Should().Equal(Enumerable.Range(1, 20), "320 rows in batches of 16");
+        reports.Should().OnlyContain(r => r.Batches == 20 && r.LearningRate > 0 && r.ImagesPerSecond > 0 && r.Loss > 0);
         log.Should().Contain(m => m.Contains("epoch 2/2") && m.Contains("images/s"));
     }
 
@@ -182,13 +214,13 @@ public class TrainerOptionsTests
     {
         var (ml, train, _) = Data();
         var options = Pipelines.FastOptions(epochs: 1);
-        options.Device = "cpu";
+        options = options with { Runtime = options.Runtime with { Device = "cpu" } };
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
         model.Model.parameters().First().device.type.Should().Be(TorchSharp.DeviceType.CPU);
 
         if (!TorchSharp.torch.cuda.is_available())
         {
-            options.Device = "cuda:0";
+            options = options with { Runtime = options.Runtime with { Device = "cuda:0" } };
             FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(train))
                 .Should().Throw<InvalidOperationException>().WithMessage("*CUDA is not available*TorchSharpBackend=cuda-linux*");
         }
@@ -198,22 +230,21 @@ public class TrainerOptionsTests
     public void ImageNetStyleRecipe_ResizedCropsStepScheduleWarmupNesterov_Trains()
     {
         var (ml, train, test) = Data();
-        var options = Pipelines.FastOptions(epochs: 3);
-        options.RandomResizedCrop = true;
-        options.HorizontalFlip = true;
-        options.Schedule = CnnLearningRateSchedule.Step;
-        options.StepEpochs = 2;
-        options.StepGamma = 0.1;
-        options.WarmupEpochs = 1;
-        options.Nesterov = true;
+        var options = Pipelines.FastOptions();
+        options = options with
+        {
+            Augmentation = options.Augmentation with { RandomResizedCrop = true, HorizontalFlip = true },
+            Schedule = options.Schedule with { Epochs = 12, Kind = CnnLearningRateSchedule.Step, StepEpochs = 8, StepGamma = 0.1, WarmupEpochs = 1 },
+            Optimizer = options.Optimizer with { Kind = CnnOptimizer.Sgd, LearningRate = 0.05, Nesterov = true },
+        };
         var rates = new List<double>();
-        options.Progress = new SynchronousProgress<CnnTrainingProgress>(p => { if (!p.IsEpochEnd) rates.Add(p.LearningRate); });
+        options = options with { Progress = new SynchronousProgress<CnnTrainingProgress>(p => { if (!p.IsEpochEnd) rates.Add(p.LearningRate); }) };
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
-        rates.Take(10).Should().BeInAscendingOrder("the first epoch warms up");
-        rates[9].Should().BeApproximately(0.05, 1e-12);
-        model.History.Select(h => h.LearningRate).Should().Equal([0.05, 0.05, 0.005], (a, b) => Math.Abs(a - b) < 1e-12);
-        Accuracy(ml, model, test).Should().BeGreaterThan(0.6, "four balanced classes: chance is 0.25");
+        rates.Take(20).Should().BeInAscendingOrder("the first epoch (20 batches) warms up");
+        rates[19].Should().BeApproximately(0.05, 1e-12);
+        model.History.Select(h => h.LearningRate).Should().Equal([.. Enumerable.Repeat(0.05, 8), .. Enumerable.Repeat(0.005, 4)], (a, b) => Math.Abs(a - b) < 1e-12);
+        Accuracy(ml, model, test).Should().BeGreaterThan(0.85, "the shapes in random colours are learnt, not guessed (chance is 0.25)");
     }
 }

@@ -94,7 +94,11 @@ public class TrainingRecipeTests
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         var options = new CnnTrainerOptions
         {
-            Model = model, ImageSize = 32, Epochs = 1, BatchSize = 32, Optimizer = CnnOptimizer.Sgd, LearningRate = 0.05, Momentum = 0, WeightDecay = 0, GradientClipNorm = 1e-3, Seed = 2, Threads = 2,
+            Model = new() { Instance = model },
+            Input = new() { ImageSize = 32 },
+            Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05, Momentum = 0, WeightDecay = 0, GradientClipNorm = 1e-3 },
+            Schedule = new() { Epochs = 1, BatchSize = 32 },
+            Runtime = new() { Seed = 2, Threads = 2 },
         };
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
@@ -115,7 +119,7 @@ public class TrainingRecipeTests
             var view = Pipelines.ImagesView(ml, examples);
             var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Pipelines.ImagesView(ml, Shapes.Generate(8, seed: 20)));
             var options = Pipelines.FastOptions(epochs: 2, seed: 4);
-            options.BalanceClasses = balance;
+            options = options with { Regularization = options.Regularization with { BalanceClasses = balance } };
             using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keys.Transform(view));
             var test = keys.Transform(Pipelines.ImagesView(ml, Shapes.Generate(200, seed: 21)));
             var recall = ml.MulticlassClassification.Evaluate(trained.Transform(test)).ConfusionMatrix.PerClassRecall;
@@ -139,8 +143,10 @@ public class TrainingRecipeTests
         var train = Pipelines.ImagesView(ml, trainRows);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         var options = Pipelines.FastOptions(epochs: 5);
-        options.ValidationData = keys.Transform(Pipelines.ImagesView(ml, validationRows));
-        options.SelectionMetric = metric;
+        options = options with
+        {
+            Validation = options.Validation with { Data = keys.Transform(Pipelines.ImagesView(ml, validationRows)), SelectionMetric = metric },
+        };
 
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(keys.Transform(train));
         var evaluated = ml.MulticlassClassification.Evaluate(trained.Transform(keys.Transform(Pipelines.ImagesView(ml, validationRows))));
@@ -171,9 +177,15 @@ public class TrainingRecipeTests
             var ml = new MLContext(seed: 1);
             var view = Pipelines.ImagesView(ml, Shapes.Generate(64, seed: 23));
             var options = Pipelines.FastOptions(epochs: 1, seed: 6);
-            (options.ColorJitter, options.RandomErasingProbability, options.MixUpAlpha, options.CutMixAlpha) = ((0.3, 0.3, 0.3), 0.5, 0.2, 1.0);
-            (options.RandomAffine, options.TrivialAugment) = ((15, 0.1, 0.1), true);
-            (options.LabelSmoothing, options.BalanceClasses, options.GradientClipNorm) = (0.1, true, 5.0);
+            options = options with
+            {
+                Augmentation = options.Augmentation with
+                {
+                    ColorJitter = (0.3, 0.3, 0.3), RandomErasingProbability = 0.5, RandomAffine = (15, 0.1, 0.1), TrivialAugment = true,
+                },
+                Regularization = options.Regularization with { MixUpAlpha = 0.2, CutMixAlpha = 1.0, LabelSmoothing = 0.1, BalanceClasses = true },
+                Optimizer = options.Optimizer with { GradientClipNorm = 5.0 },
+            };
             using var trained = ((IEnumerable<ITransformer>)Pipelines.Classifier(ml, options).Fit(view)).OfType<CnnClassifierTransformer>().Single();
             return trained.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         }
@@ -188,18 +200,21 @@ public class TrainingRecipeTests
     {
         var options = new CnnTrainerOptions
         {
-            ColorJitter = (-0.1, 0, 2), RandomAffine = (200, 0, 1), RandomErasingProbability = 1.5, MixUpAlpha = 0.2, MixProbability = -1, BatchSize = 1,
-            ClassWeights = [1, 0], GradientClipNorm = 0,
+            Optimizer = new() { GradientClipNorm = 0 },
+            Schedule = new() { BatchSize = 1 },
+            Augmentation = new() { ColorJitter = (-0.1, 0, 2), RandomAffine = (200, 0, 1), RandomErasingProbability = 1.5 },
+            Regularization = new() { MixUpAlpha = 0.2, MixProbability = -1, ClassWeights = [1, 0] },
         };
         FluentActions.Invoking(options.Validate).Should().Throw<ArgumentException>().WithMessage(
-            "*ColorJitter strengths must be 0 or more*ColorJitter strengths must be at most 1*RandomAffine needs Degrees in [0, 180]*got (200, 0, 1)*" +
+            "*Optimizer.GradientClipNorm must be greater than 0*" +
+            "Augmentation.ColorJitter strengths must be 0 or more*ColorJitter strengths must be at most 1*RandomAffine needs Degrees in [0, 180]*got (200, 0, 1)*" +
             "RandomErasingProbability must be in [0, 1]*" +
-            "MixProbability must be in [0, 1]*BatchSize must be at least 2*ClassWeights must all be positive*GradientClipNorm must be greater than 0*");
+            "Regularization.MixProbability must be in [0, 1]*ClassWeights must all be positive*BatchSize must be at least 2*");
 
         var ml = new MLContext(seed: 1);
         var view = Pipelines.ImagesView(ml, Shapes.Generate(16, seed: 22));
         var wrongLength = Pipelines.FastOptions(epochs: 1);
-        wrongLength.ClassWeights = [1, 2, 3];
+        wrongLength = wrongLength with { Regularization = wrongLength.Regularization with { ClassWeights = [1, 2, 3] } };
         FluentActions.Invoking(() => Pipelines.Classifier(ml, wrongLength).Fit(view)).Should().Throw<ArgumentException>()
             .WithMessage("ClassWeights has 3 value(s); the label has 4 classes*");
     }

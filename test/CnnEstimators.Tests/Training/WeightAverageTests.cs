@@ -51,24 +51,24 @@ public class WeightAverageTests
         CnnTrainerOptions Options()
         {
             var options = Pipelines.FastOptions(epochs: 3, seed: 8);
-            (options.EmaDecay, options.ValidationFraction) = (0.9, 0.25);
+            options = options with { Regularization = options.Regularization with { EmaDecay = 0.9 }, Validation = options.Validation with { Fraction = 0.25 } };
             return options;
         }
         using var folder = new TempFolder();
         using var full = Train(Options());
 
         var interrupted = Options();
-        interrupted.CheckpointPath = folder.File("ema.ckpt");
+        interrupted = interrupted with { Checkpoint = interrupted.Checkpoint with { Path = folder.File("ema.ckpt") } };
         using var cancellation = new CancellationTokenSource();
-        interrupted.CancellationToken = cancellation.Token;
-        interrupted.Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
+        interrupted = interrupted with { CancellationToken = cancellation.Token };
+        interrupted = interrupted with { Progress = new SynchronousProgress<CnnTrainingProgress>(p =>
         {
             if (!p.IsEpochEnd && p.Epoch == 2 && p.Batch == 1)
                 cancellation.Cancel();
-        });
+        }) };
         FluentActions.Invoking(() => Train(interrupted)).Should().Throw<OperationCanceledException>();
         var rest = Options();
-        rest.ResumeFromCheckpoint = folder.File("ema.ckpt");
+        rest = rest with { Checkpoint = rest.Checkpoint with { ResumeFrom = folder.File("ema.ckpt") } };
         using var resumed = Train(rest);
 
         foreach (var (key, value) in full.Model.state_dict())

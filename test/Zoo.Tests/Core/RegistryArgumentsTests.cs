@@ -72,7 +72,7 @@ public class RegistryArgumentsTests
         }
         var classifier = (128L * 49 * 256 + 256) + (256L * 256 + 256) + (256L * 5 + 5);
         Parameters(model).Should().Be(convolutions + classifier);
-        model.modules().OfType<TorchSharp.Modules.Dropout>().Should().OnlyContain(d => Math.Abs(d.p - 0.2) < 1e-12);
+        model.modules().OfType<RunDropout>().Should().HaveCount(2).And.OnlyContain(d => Math.Abs(d.P - 0.2) < 1e-12);
         using var logits = model.call(randn(1, 3, 64, 64));
         logits.shape.Should().Equal(1, 5);
     }

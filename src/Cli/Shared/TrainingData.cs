@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetCnn.Cli.Train;
+namespace MLNetCnn.Cli;
 
 /// <summary>
 /// Training and validation images as the trainer takes them: Label as a key, Image loaded from ImagePath. For --images a

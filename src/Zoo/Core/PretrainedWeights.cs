@@ -20,7 +20,7 @@ public sealed record PretrainedWeights(
     IReadOnlyList<string> Categories, double? Top1, double? Top5, long Parameters)
 {
     /// <summary>Where the file is fetched from: the URL base followed by <see cref="FileName"/>; null when the weights ship offline.</summary>
-    public Uri? Url => FileName.Length == 0 ? null : new Uri(CnnZoo.WeightsBaseUrl, FileName);
+    public Uri? Url => FileName.Length == 0 ? null : new Uri(WeightsLocation.BaseUrl, FileName);
 
     /// <summary>Keys of the file the architecture does not have, left out when loading (GoogLeNet's auxiliary classifiers).</summary>
     public IReadOnlyList<string> IgnoredKeyPrefixes { get; init; } = [];

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace MLNetCnn.Cli.Train;
+namespace MLNetCnn.Cli;
 
 /// <summary>The training options <c>train</c> and <c>compare</c> share, and the settings they make.</summary>
 internal sealed class TrainingOptionSet

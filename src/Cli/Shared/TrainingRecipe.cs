@@ -1,4 +1,4 @@
-namespace MLNetCnn.Cli.Train;
+namespace MLNetCnn.Cli;
 
 /// <summary>What the user chose on the command line for a training run; null leaves the recipe's value.</summary>
 internal sealed record TrainSettings(
@@ -17,27 +17,26 @@ internal static class TrainingRecipe
     /// <exception cref="CliUserException">The size is too small for fine-tuning.</exception>
     public static CnnTrainerOptions Options(TrainSettings s, CancellationToken cancellation)
     {
-        CnnTrainerOptions options;
+        CnnTrainerOptions recipe;
         if (s.Weights is null)
-            options = CnnRecipes.Default(s.Architecture);
+            recipe = CnnRecipes.Default(s.Architecture);
         else
         {
             if (s.Size < 32)
                 throw new CliUserException($"--weights needs --size of at least 32 (got {s.Size}): pretrained networks downsample by 32.");
-            options = CnnRecipes.FineTuning(s.Architecture, s.Weights, s.Size);
+            recipe = CnnRecipes.FineTuning(s.Architecture, s.Weights, s.Size);
             // The recipe's frozen epochs, leaving at least one in which the whole network learns.
-            options.FreezeEpochs = s.FreezeEpochs ?? Math.Min(options.FreezeEpochs, s.Epochs - 1);
+            recipe = recipe with { FineTuning = recipe.FineTuning with { FreezeEpochs = s.FreezeEpochs ?? Math.Min(recipe.FineTuning.FreezeEpochs, s.Epochs - 1) } };
         }
-        options.ImageColumnName = "Image";
-        options.ImageSize = s.Size;
-        options.Channels = s.Weights is null ? s.Channels : null;   // pretrained weights take colour; the trainer repeats grey into it
-        options.Epochs = s.Epochs;
-        options.BatchSize = s.BatchSize ?? options.BatchSize;
-        options.LearningRate = s.LearningRate ?? options.LearningRate;
-        options.Seed = s.Seed;
-        options.Device = s.Device;
-        options.SkipUnreadableImages = s.SkipUnreadable;
-        options.CancellationToken = cancellation;
-        return options;
+        return recipe with
+        {
+            Columns = recipe.Columns with { Image = "Image" },
+            // Pretrained weights take colour; the trainer repeats grey into it.
+            Input = recipe.Input with { ImageSize = s.Size, Channels = s.Weights is null ? s.Channels : null },
+            Schedule = recipe.Schedule with { Epochs = s.Epochs, BatchSize = s.BatchSize ?? recipe.Schedule.BatchSize },
+            Optimizer = recipe.Optimizer with { LearningRate = s.LearningRate ?? recipe.Optimizer.LearningRate },
+            Runtime = recipe.Runtime with { Seed = s.Seed, Device = s.Device, SkipUnreadableImages = s.SkipUnreadable },
+            CancellationToken = cancellation,
+        };
     }
 }

@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Training;
 
 /// <summary>
-/// How a pretrained network is fine-tuned: for the first <see cref="CnnTrainerOptions.FreezeEpochs"/> epochs only the head
+/// How a pretrained network is fine-tuned: for the first <see cref="CnnFineTuningOptions.FreezeEpochs"/> epochs only the head
 /// (the model's <see cref="CnnModel.ClassifierKeyPrefixes"/>) learns, the backbone's weights and batch-norm statistics frozen;
-/// afterwards the backbone learns at <see cref="CnnTrainerOptions.BackboneLearningRateFactor"/> times the head's rate, with its
-/// batch-norm statistics frozen throughout under <see cref="CnnTrainerOptions.FreezeBatchNorm"/>. The phase depends only on
+/// afterwards the backbone learns at <see cref="CnnFineTuningOptions.BackboneLearningRateFactor"/> times the head's rate, with its
+/// batch-norm statistics frozen throughout under <see cref="CnnFineTuningOptions.FreezeBatchNorm"/>. The phase depends only on
 /// the epoch, so a resumed run is in the phase an uninterrupted one would be.
 /// </summary>
-internal sealed class FineTuning
+internal sealed class FineTuningSchedule
 {
     private readonly CnnTrainerOptions options;
     private readonly List<Parameter> backbone;
@@ -19,7 +19,7 @@ internal sealed class FineTuning
     private readonly List<nn.Module> backboneNorms;
     private bool frozen;
 
-    public FineTuning(CnnModel model, CnnTrainerOptions options)
+    public FineTuningSchedule(CnnModel model, CnnTrainerOptions options)
     {
         this.options = options;
         bool InHead(string name) => model.ClassifierKeyPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal) || (name + ".").StartsWith(prefix, StringComparison.Ordinal));
@@ -33,21 +33,21 @@ internal sealed class FineTuning
     }
 
     /// <summary>Backbone and head get their own optimiser groups (only then: a plain run keeps one group, and its checkpoints their shape).</summary>
-    public bool UsesGroups => options.FreezeEpochs > 0 || options.BackboneLearningRateFactor != 1;
+    public bool UsesGroups => options.FineTuning.FreezeEpochs > 0 || options.FineTuning.BackboneLearningRateFactor != 1;
 
     /// <summary>The optimiser over the model's parameters, in two groups (backbone, head) when fine-tuning.</summary>
     public OptimizerHelper CreateOptimizer(CnnModel model)
     {
         if (!UsesGroups)
-            return options.Optimizer switch
+            return options.Optimizer.Kind switch
             {
-                CnnOptimizer.Adam => optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-                CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-                _ => optim.SGD(model.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay,
-                    nesterov: options.Nesterov && options.Momentum > 0),
+                CnnOptimizer.Adam => optim.Adam(model.parameters(), options.Optimizer.LearningRate, weight_decay: options.Optimizer.WeightDecay),
+                CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.Optimizer.LearningRate, weight_decay: options.Optimizer.WeightDecay),
+                _ => optim.SGD(model.parameters(), options.Optimizer.LearningRate, momentum: options.Optimizer.Momentum, weight_decay: options.Optimizer.WeightDecay,
+                    nesterov: options.Optimizer.Nesterov && options.Optimizer.Momentum > 0),
             };
-        var (rate, momentum, decay, nesterov) = (options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0);
-        return options.Optimizer switch
+        var (rate, momentum, decay, nesterov) = (options.Optimizer.LearningRate, options.Optimizer.Momentum, options.Optimizer.WeightDecay, options.Optimizer.Nesterov && options.Optimizer.Momentum > 0);
+        return options.Optimizer.Kind switch
         {
             CnnOptimizer.Adam => optim.Adam([new Adam.ParamGroup(backbone, rate, weight_decay: decay), new Adam.ParamGroup(head, rate, weight_decay: decay)], rate),
             CnnOptimizer.AdamW => optim.AdamW([new AdamW.ParamGroup(backbone, rate, weight_decay: decay), new AdamW.ParamGroup(head, rate, weight_decay: decay)], rate),
@@ -59,7 +59,7 @@ internal sealed class FineTuning
     /// <summary>Enters the epoch's phase: the backbone frozen (no gradients) in the first FreezeEpochs epochs, learning afterwards.</summary>
     public void BeginEpoch(int epoch)
     {
-        frozen = epoch < options.FreezeEpochs;
+        frozen = epoch < options.FineTuning.FreezeEpochs;
         foreach (var parameter in backbone)
             parameter.requires_grad = !frozen;
     }
@@ -67,7 +67,7 @@ internal sealed class FineTuning
     /// <summary>After <c>model.train()</c>: the backbone's batch norms keep their statistics while it is frozen, or always under FreezeBatchNorm.</summary>
     public void AfterTrainMode()
     {
-        if (frozen || options.FreezeBatchNorm)
+        if (frozen || options.FineTuning.FreezeBatchNorm)
             foreach (var norm in backboneNorms)
                 norm.eval();
     }
@@ -77,7 +77,7 @@ internal sealed class FineTuning
     {
         var groups = optimizer.ParamGroups.ToList();
         for (var i = 0; i < groups.Count; i++)
-            groups[i].LearningRate = UsesGroups && i == 0 ? rate * options.BackboneLearningRateFactor : rate;
+            groups[i].LearningRate = UsesGroups && i == 0 ? rate * options.FineTuning.BackboneLearningRateFactor : rate;
     }
 
     /// <summary>Leaves every parameter learnable again (the trained model can be trained further).</summary>

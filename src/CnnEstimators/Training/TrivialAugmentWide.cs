@@ -8,7 +8,7 @@ namespace MLNetCnn.Training;
 /// floats in [0, 1]: each operation some image drew is computed for the whole batch, and each image keeps the one it drew.
 /// </summary>
 /// <remarks>Shears turn about the image centre (torchvision's about the top-left corner), so no shear moves the whole image aside.</remarks>
-internal static class TrivialAugment
+internal static class TrivialAugmentWide
 {
     /// <summary>The operations, in torchvision's order.</summary>
     internal enum Operation

@@ -3,7 +3,7 @@ namespace MLNetCnn;
 /// <summary>
 /// What <see cref="CnnTrainerOptions.EpochEnd"/> sees after each epoch (validated, when there is validation): the epoch's
 /// metrics, the history so far and the time spent; <see cref="Stop"/> ends the run after this epoch with a usable model
-/// (the best weights so far when <see cref="CnnTrainerOptions.KeepBestWeights"/>), as a search stops a weak trial at a rung.
+/// (the best weights so far when <see cref="CnnValidationOptions.KeepBestWeights"/>), as a search stops a weak trial at a rung.
 /// </summary>
 public sealed class CnnEpochEnd
 {

@@ -50,7 +50,7 @@ public sealed class CnnEnsembleTransformer : CnnBatchedTransformer, IDisposable
     /// <param name="calibrationData">Rows with the members' image column; at most <see cref="CnnQuantizationOptions.MaxCalibrationRows"/> are read.</param>
     /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
     /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has too few rows.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message lists each).</exception>
     /// <exception cref="InvalidOperationException">A member is quantized already (the message names it).</exception>
     /// <exception cref="NotSupportedException">A member's model has no ONNX export.</exception>
     public CnnEnsembleTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)

@@ -35,20 +35,22 @@ public sealed class CnnExperimentSettings
     /// <summary>The key label column.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
+    /// <summary>Every invalid setting, in one list; empty when the experiment can run.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Architectures is null || Architectures.Count == 0)
+            problems.Add("Architectures must name at least one candidate.");
+        else if (Architectures.Distinct().Count() != Architectures.Count)
+            problems.Add($"Architectures must not repeat a name; got {string.Join(", ", Architectures)}.");
+        if (Epochs < 1)
+            problems.Add($"Epochs must be at least 1; got {Epochs}.");
+        if (MaxExperimentTime is { } limit && limit <= TimeSpan.Zero)
+            problems.Add($"MaxExperimentTime must be positive; got {limit}.");
+        return problems;
+    }
+
     /// <summary>Checks the settings, reporting all problems at once.</summary>
     /// <exception cref="ArgumentException">Lists each invalid setting.</exception>
-    public void Validate()
-    {
-        var errors = new List<string>();
-        if (Architectures is null || Architectures.Count == 0)
-            errors.Add("Architectures must name at least one candidate.");
-        else if (Architectures.Distinct().Count() != Architectures.Count)
-            errors.Add($"Architectures must not repeat a name; got {string.Join(", ", Architectures)}.");
-        if (Epochs < 1)
-            errors.Add($"Epochs must be at least 1; got {Epochs}.");
-        if (MaxExperimentTime is { } limit && limit <= TimeSpan.Zero)
-            errors.Add($"MaxExperimentTime must be positive; got {limit}.");
-        if (errors.Count > 0)
-            throw new ArgumentException("Invalid experiment settings:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => " - " + e)));
-    }
+    public void Validate() => OptionProblems.ThrowIfAny("experiment settings", Problems());
 }

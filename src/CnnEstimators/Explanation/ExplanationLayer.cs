@@ -1,3 +1,4 @@
+using MLNetCnn.Scoring;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
 
@@ -17,13 +18,8 @@ internal static class ExplanationLayer
         var spatial = SpatialLayers(model, preprocessing);
         if (spatial.Count == 0)
             throw new ArgumentException($"{model.Architecture} has no layer with a spatial output to explain.", nameof(name));
-        var chosen = name is null ? spatial[^1] : spatial.FirstOrDefault(layer => layer == name);
-        if (chosen is null)
-            throw new ArgumentException(
-                $"{model.Architecture} has no layer '{name}' with a spatial output (N x C x H x W) to explain. Layers that have one: {string.Join(", ", spatial)}.",
-                nameof(name));
-        var module = (nn.Module<Tensor, Tensor>)model.named_modules().First(m => m.name == chosen).module;
-        return (chosen, module);
+        var chosen = name ?? spatial[^1];
+        return (chosen, LayerTap.Named(model, chosen, (spatial, "with a spatial output (N x C x H x W) to explain")));
     }
 
     /// <summary>The layers whose output is a spatial map that is not a pooling layer's, in the order they finish.</summary>
@@ -31,26 +27,16 @@ internal static class ExplanationLayer
     {
         // Outputs are compared as objects, not native handles: a freed tensor's handle can be reused by a later one.
         var finished = new List<(string Name, Tensor Output, bool Spatial, bool Pooling)>();
-        var hooks = model.named_modules()
-            .Where(m => m.name.Length > 0 && m.module is nn.Module<Tensor, Tensor>)
-            .Select(m => ((nn.Module<Tensor, Tensor>)m.module).register_forward_hook((module, _, output) =>
+        LayerTap.WhileEach(model,
+            (name, module, output) => finished.Add((name, output, output.dim() == 4, module.GetType().Name.Contains("Pool", StringComparison.Ordinal))),
+            () =>
             {
-                finished.Add((m.name, output, output.dim() == 4, module.GetType().Name.Contains("Pool", StringComparison.Ordinal)));
-                return output;
-            }))
-            .ToList();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            model.eval();
-            var device = model.parameters().First().device;
-            model.call(zeros([1, preprocessing.Channels, preprocessing.Height, preprocessing.Width], device: device));
-        }
-        finally
-        {
-            hooks.ForEach(hook => hook.remove());
-        }
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                model.eval();
+                var device = model.parameters().First().device;
+                model.call(zeros([1, preprocessing.Channels, preprocessing.Height, preprocessing.Width], device: device));
+            });
         // A container whose output is its last pooling child's (VGG's `features`) is that pooling output, not a stage's map.
         var pooled = finished.Where(f => f.Pooling).Select(f => f.Output).ToHashSet(ReferenceEqualityComparer.Instance);
         return finished.Where(f => f.Spatial && !pooled.Contains(f.Output)).Select(f => f.Name).ToList();

@@ -53,20 +53,11 @@ internal sealed class GradCamRunner : IBatchComputation
             // The zoo's forwards free intermediate tensors (in dispose scopes of their own, and Sequential frees each child's
             // output once the next child has used it), so the maps are an alias of the layer's output kept out of every scope,
             // and the rest of the network computes from an alias of that alias, which the containers may free.
-            var hook = layer.register_forward_hook((_, _, output) =>
+            var logits = LayerTap.While(layer, output =>
             {
                 maps = output.alias().DetachFromDisposeScope();
                 return maps.alias();
-            });
-            Tensor logits;
-            try
-            {
-                logits = model.call(normalizer.Apply(batch.ToTensor()));
-            }
-            finally
-            {
-                hook.remove();
-            }
+            }, () => model.call(normalizer.Apply(batch.ToTensor())));
             try
             {
                 return HeatmapsOf(logits, maps!);

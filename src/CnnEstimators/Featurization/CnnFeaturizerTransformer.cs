@@ -49,7 +49,7 @@ public sealed class CnnFeaturizerTransformer : CnnBatchedTransformer, IDisposabl
     /// <param name="calibrationData">Rows with this featurizer's image column; at most <see cref="CnnQuantizationOptions.MaxCalibrationRows"/> are read.</param>
     /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
     /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has too few rows.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message lists each).</exception>
     /// <exception cref="InvalidOperationException">This featurizer is quantized already.</exception>
     /// <exception cref="NotSupportedException">A named layer is featurized (only the pre-logits features quantize), or the model has no ONNX export.</exception>
     public CnnFeaturizerTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)

@@ -99,11 +99,7 @@ public sealed record CnnTrainerOptions
 
     /// <summary>Checks every option, reporting all problems in one exception.</summary>
     /// <exception cref="ArgumentException">Lists each invalid option, its value and the valid range.</exception>
-    public void Validate()
-    {
-        if (Problems() is { Count: > 0 } problems)
-            throw new ArgumentException("Invalid CNN trainer options:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => " - " + p)));
-    }
+    public void Validate() => OptionProblems.ThrowIfAny("CNN trainer options", Problems());
 
     /// <summary>The configuration as JSON (every group; not the hooks, a model instance or validation rows): what a search stores and checkpoints record.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, OptionsJson.Settings);

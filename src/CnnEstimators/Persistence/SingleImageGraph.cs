@@ -44,11 +44,5 @@ internal static class SingleImageGraph
         return model.ToByteArray();
     }
 
-    private static NodeProto Node(string op, string[] inputs, string output)
-    {
-        var node = new NodeProto { OpType = op, Name = $"single_image_{op}_{output}" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        return node;
-    }
+    private static NodeProto Node(string op, string[] inputs, string output) => OnnxGraph.NewNode($"single_image_{op}_{output}", op, inputs, output);
 }

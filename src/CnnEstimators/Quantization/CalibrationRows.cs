@@ -14,7 +14,7 @@ internal static class CalibrationRows
 
     /// <summary>Reads the rows once; several networks that read the same column at the same size (an ensemble's members) calibrate on them.</summary>
     /// <exception cref="ArgumentException">The column is missing or of the wrong type, or the data has too few rows.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message lists each).</exception>
     /// <exception cref="InvalidDataException">An image could not be read (the message names the row).</exception>
     public static CalibrationSet Read(IDataView data, string imageColumnName, CnnPreprocessing preprocessing, CnnQuantizationOptions? options)
     {

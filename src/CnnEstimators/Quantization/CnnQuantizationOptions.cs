@@ -28,14 +28,19 @@ public sealed record CnnQuantizationOptions
     /// <summary>At most this many rows of the calibration data are read, evenly spaced over it (default 256).</summary>
     public int MaxCalibrationRows { get; init; } = 256;
 
-    internal void Validate()
+    /// <summary>Every invalid option, in one list; empty when calibration can run.</summary>
+    public IReadOnlyList<string> Problems()
     {
+        var problems = new List<string>();
         if (!Enum.IsDefined(Method))
-            throw new ArgumentOutOfRangeException(nameof(Method), Method, "Choose CnnCalibrationMethod.MinMax or Percentile.");
+            problems.Add($"Method must be CnnCalibrationMethod.MinMax or Percentile; got {Method}.");
         if (Method == CnnCalibrationMethod.Percentile && !(Percentile > 50 && Percentile <= 100))
-            throw new ArgumentOutOfRangeException(nameof(Percentile), Percentile, "The percentile of values kept must be above 50 and at most 100, such as 99.99.");
+            problems.Add($"Percentile (the share of values kept) must be above 50 and at most 100, such as 99.99; got {Percentile}.");
         if (MaxCalibrationRows < MinimumCalibrationRows)
-            throw new ArgumentOutOfRangeException(nameof(MaxCalibrationRows), MaxCalibrationRows,
-                $"Calibration needs at least {MinimumCalibrationRows} rows; a few hundred is typical.");
+            problems.Add($"MaxCalibrationRows must be at least {MinimumCalibrationRows} (calibration needs them; a few hundred is typical); got {MaxCalibrationRows}.");
+        return problems;
     }
+
+    /// <exception cref="ArgumentException">Lists each invalid option.</exception>
+    internal void Validate() => OptionProblems.ThrowIfAny("quantization options", Problems());
 }

@@ -1,3 +1,4 @@
+using MLNetCnn.Zoo;
 using Onnx;
 
 namespace MLNetCnn.Quantization;
@@ -149,12 +150,5 @@ internal static class QdqRewriter
     }
 
     private static NodeProto Node(string op, string[] inputs, string output, long? axis = null)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_node" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        if (axis is long a)
-            node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = a });
-        return node;
-    }
+        => OnnxGraph.NewNode(output + "_node", op, inputs, output, axis is long a ? [OnnxGraph.Int("axis", a)] : []);
 }

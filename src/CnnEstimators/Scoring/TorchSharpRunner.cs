@@ -38,10 +38,7 @@ internal sealed class LayerRunner : TorchSharpRunner
     /// <exception cref="ArgumentException">The model has no module of that name; the message lists some that exist.</exception>
     public LayerRunner(CnnModel model, CnnPreprocessing preprocessing, string layerName) : base(model, preprocessing, NetworkOutput.Features)
     {
-        layer = model.named_modules().FirstOrDefault(m => m.name == layerName).module as nn.Module<Tensor, Tensor>
-            ?? throw new ArgumentException(
-                $"{model.Architecture} has no layer '{layerName}'. Layers: {string.Join(", ", model.named_modules().Select(m => m.name).Where(n => n.Length > 0).Take(20))}, ...",
-                nameof(layerName));
+        layer = LayerTap.Named(model, layerName);
         Width = Run(PixelBuffer.Allocate(preprocessing, 1)).Length;   // one black image probes the layer's size
     }
 
@@ -51,16 +48,14 @@ internal sealed class LayerRunner : TorchSharpRunner
     protected override Tensor Forward(Tensor input)
     {
         Tensor? captured = null;
-        // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
-        var hook = layer.register_forward_hook((_, _, output) => { captured = output.detach().clone().DetachFromDisposeScope(); return output; });
         try
         {
-            Model.call(input);
+            // The layer's output lives in the forward's own dispose scope: keep a copy outside it.
+            LayerTap.While(layer, output => { captured = output.detach().clone().DetachFromDisposeScope(); return output; }, () => Model.call(input));
             return captured!.flatten(1);
         }
         finally
         {
-            hook.remove();
             captured?.Dispose();
         }
     }

@@ -111,7 +111,7 @@ public sealed class CnnClassifierTransformer : CnnBatchedTransformer, IDisposabl
     /// <param name="options">The calibration method and row count; null for MinMax over 256 rows.</param>
     /// <exception cref="ArgumentException">The image column is missing or of another type, or the data has fewer than
     /// <see cref="CnnQuantizationOptions.MinimumCalibrationRows"/> rows.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message says what is allowed).</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message lists each, and what is allowed).</exception>
     /// <exception cref="InvalidOperationException">This classifier is quantized already.</exception>
     /// <exception cref="NotSupportedException">The model has no ONNX export (a model class of the user's own).</exception>
     public CnnClassifierTransformer Quantize(IDataView calibrationData, CnnQuantizationOptions? options = null)

@@ -51,13 +51,22 @@ internal sealed class OnnxGraph
     /// <summary>Adds a node; returns its (single) output name.</summary>
     public string Node(string op, IEnumerable<string> inputs, string? output = null, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = op, Name = Fresh(op) };
-        node.Input.AddRange(inputs);
         var result = output ?? Fresh(op.ToLowerInvariant());
-        node.Output.Add(result);
-        node.Attribute.AddRange(attributes);
-        Graph.Node.Add(node);
+        Graph.Node.Add(NewNode(Fresh(op), op, inputs, result, attributes));
         return result;
+    }
+
+    /// <summary>
+    /// A node of one output, not yet in any graph: the one way MLNetCnn makes ONNX nodes, for the exporter above and for the
+    /// rewrites of finished graphs (the one-image graph, the QDQ quantizer) that insert nodes where they belong.
+    /// </summary>
+    public static NodeProto NewNode(string name, string op, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
     }
 
     public static AttributeProto Ints(string name, IEnumerable<long> values)

@@ -132,9 +132,9 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
         FluentActions.Invoking(() => trained.Float.Quantize(vectors)).Should().Throw<ArgumentException>().WithMessage("*Image*");
         FluentActions.Invoking(() => trained.Int8.Quantize(trained.Calibration)).Should().Throw<InvalidOperationException>().WithMessage("*quantized already*");
         FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { Method = CnnCalibrationMethod.Percentile, Percentile = 40 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*above 50*");
+            .Should().Throw<ArgumentException>().WithMessage("*Invalid quantization options*Percentile*above 50*got 40*");
         FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { MaxCalibrationRows = 4 }))
-            .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*at least*");
+            .Should().Throw<ArgumentException>().WithMessage("*MaxCalibrationRows must be at least*got 4*");
 
         using var layer = (CnnFeaturizerTransformer)trained.Ml.Transforms.CnnFeaturize("Features", "Image", trained.Float, layerName: "layer3").Fit(trained.Calibration);
         FluentActions.Invoking(() => layer.Quantize(trained.Calibration)).Should().Throw<NotSupportedException>().WithMessage("*'layer3'*without a layer name*");

@@ -34,11 +34,11 @@ internal static class InputColumns
         {
             if (vectorShape is null)
                 throw new ArgumentException(
-                    $"Column '{column.Name}' is {column.Type}: set VectorShape (channels, height, width) in the options so the trainer knows its layout.");
+                    $"Column '{column.Name}' is {column.Type}: set Input.VectorShape (channels, height, width) in the trainer options so the trainer knows its layout.");
             var (c, h, w) = vectorShape.Value;
             if (vector.Size != 0 && vector.Size != c * h * w)
                 throw new ArgumentException(
-                    $"Column '{column.Name}' must be an image or a vector of {c}*{h}*{w} = {c * h * w} floats; found {column.Type}. Fix VectorShape or the column.");
+                    $"Column '{column.Name}' must be an image or a vector of {c}*{h}*{w} = {c * h * w} floats; found {column.Type}. Fix Input.VectorShape or the column.");
             return CnnInputKind.Vector;
         }
         throw new ArgumentException(

@@ -110,7 +110,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var batches = (run.Train.Count + Options.Schedule.BatchSize - 1) / Options.Schedule.BatchSize;
         if (batches < 2)
             throw new ArgumentException(
-                $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at BatchSize {Options.Schedule.BatchSize}. Give more rows or a smaller BatchSize.",
+                $"The learning-rate finder needs at least 2 batches; the data has {run.Train.Count} row(s) at Schedule.BatchSize {Options.Schedule.BatchSize}. Give more rows or a smaller BatchSize.",
                 nameof(data));
         return new TrainingSession(Options, run.Model, run.Preprocessing, run.Device, channel).FindLearningRate(run.Train, run.Seed, steps, minRate, maxRate);
     }
@@ -122,7 +122,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         if (Options.Regularization.ClassWeights is float[] given)
             return given.Length == classes
                 ? given
-                : throw new ArgumentException($"ClassWeights has {given.Length} value(s); the label has {classes} classes, so give one weight per class, in key order.");
+                : throw new ArgumentException($"Regularization.ClassWeights has {given.Length} value(s); the label has {classes} classes, so give one weight per class, in key order.");
         if (!Options.Regularization.BalanceClasses)
             return null;
         var counts = new long[classes];
@@ -165,15 +165,15 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var (preprocessing, measureStatistics) = Preprocess(options, kind, model);
         // Before any row is read; the model is left alone (it may be the caller's own).
         if (options.TestTime.Views.Problem(preprocessing.Height, preprocessing.Width) is string problem)
-            throw new ArgumentException($"TestTimeCropSize: {problem}.");
+            throw new ArgumentException($"TestTime.CropSize: {problem}.");
         var (train, validation) = ReadData(options, trainData, validationData, imageColumn, labelColumn, preprocessing, seed);
         try
         {
             CheckTrainingRows(train, labelType, channel);
             if (options.Regularization.BalancedSampling)
                 (train as InMemoryBatchSource ?? throw new InvalidOperationException(
-                    $"BalancedSampling needs the training rows in memory, but they take more than MemoryBudgetBytes ({options.Runtime.MemoryBudgetBytes:N0} bytes). " +
-                    "Raise MemoryBudgetBytes, or weigh the loss with BalanceClasses instead.")).BalancedSampling = true;
+                    $"Regularization.BalancedSampling needs the training rows in memory, but they take more than Runtime.MemoryBudgetBytes ({options.Runtime.MemoryBudgetBytes:N0} bytes). " +
+                    "Raise Runtime.MemoryBudgetBytes, or weigh the loss with Regularization.BalanceClasses instead.")).BalancedSampling = true;
             if (measureStatistics)
             {
                 var (mean, std) = train.ChannelStatistics(preprocessing.PixelScale, StatisticsRows);
@@ -221,12 +221,12 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         {
             if (options.Input.Channels is int channels && channels != given.InChannels)
                 throw new ArgumentException(
-                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but Channels is {channels}. " +
-                    $"Leave Channels unset (images are converted to {given.InChannels} channels) or give a model built with inChannels: {channels}.");
+                    $"The model '{given.Architecture}' takes {given.InChannels}-channel input but Input.Channels is {channels}. " +
+                    $"Leave Input.Channels unset (images are converted to {given.InChannels} channels) or give a model built with inChannels: {channels}.");
             if (kind == CnnInputKind.Vector && options.Input.Channels is null && options.Input.VectorShape!.Value.Channels != given.InChannels)
                 throw new ArgumentException(
                     $"The model '{given.Architecture}' takes {given.InChannels}-channel input but the vectors have {options.Input.VectorShape.Value.Channels} channel(s). " +
-                    $"Set Channels = {given.InChannels} to convert them, or give a model built with inChannels: {options.Input.VectorShape.Value.Channels}.");
+                    $"Set Input.Channels = {given.InChannels} to convert them, or give a model built with inChannels: {options.Input.VectorShape.Value.Channels}.");
             if (given.NumClasses != classes)
             {
                 channel.Info(MessageSensitivity.None, $"Resetting the classifier of {given.Architecture} from {given.NumClasses} to {classes} classes.");
@@ -279,7 +279,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         if (options.Model.Arguments is not null && !Equals(options.Model.Arguments, saved ?? CnnZoo.DefaultArguments(resumed.Architecture)))
             throw new ArgumentException(
                 $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds {resumed.Architecture} with arguments {resumed.ArchitectureArguments ?? "(the defaults)"}, " +
-                $"but ArchitectureArguments asks for {CnnZoo.ArgumentsToJson(options.Model.Arguments)}: leave them unset to resume, or start a new run.");
+                $"but Model.Arguments asks for {CnnZoo.ArgumentsToJson(options.Model.Arguments)}: leave them unset to resume, or start a new run.");
         return saved;
     }
 
@@ -294,10 +294,10 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             ? (size, size)
             : kind == CnnInputKind.Vector ? (vector!.Value.Height, vector.Value.Width) : (designSize, designSize);
         if (model.FixedImageSize is int fixedSize && (height != fixedSize || width != fixedSize))
-            throw new ArgumentException($"{model.Architecture} takes only {fixedSize}x{fixedSize} input; set ImageSize = {fixedSize}.");
+            throw new ArgumentException($"{model.Architecture} takes only {fixedSize}x{fixedSize} input; set Input.ImageSize = {fixedSize}.");
         if (Math.Min(height, width) < model.MinImageSize)
             throw new ArgumentException(
-                $"{model.Architecture} needs input of at least {model.MinImageSize}x{model.MinImageSize}; the images would be {height}x{width}. Set ImageSize to {model.MinImageSize} or more.");
+                $"{model.Architecture} needs input of at least {model.MinImageSize}x{model.MinImageSize}; the images would be {height}x{width}. Set Input.ImageSize to {model.MinImageSize} or more.");
         var channels = model.InChannels;
         if (options.Input.Mean is not null && (options.Input.Mean.Length != channels || options.Input.Std!.Length != channels))
             throw new ArgumentException($"Mean and Std must have one value per channel ({channels}); got {options.Input.Mean.Length} and {options.Input.Std!.Length}.");
@@ -325,7 +325,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             return (train, null);
         if (train is not InMemoryBatchSource cached)
             throw new ArgumentException(
-                "ValidationFraction needs the training rows in memory, but they exceed MemoryBudgetBytes: pass ValidationData instead, or raise the budget.");
+                "Validation.Fraction needs the training rows in memory, but they exceed Runtime.MemoryBudgetBytes: pass Validation.Data instead, or raise the budget.");
         using (cached)
         {
             using var generator = new Generator((ulong)seed ^ 0x5EED);

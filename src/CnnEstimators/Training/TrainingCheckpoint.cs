@@ -156,5 +156,5 @@ internal sealed class TrainingCheckpoint
     }
 
     private static InvalidDataException Corrupt(string path, string reason)
-        => new($"'{path}' is not a usable MLNetCnn training checkpoint: {reason}. Delete it or point ResumeFromCheckpoint elsewhere.");
+        => new($"'{path}' is not a usable MLNetCnn training checkpoint: {reason}. Delete it or point Checkpoint.ResumeFrom elsewhere.");
 }

@@ -104,7 +104,7 @@ public class BadInputTests
 
         var act = () => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples)));
 
-        act.Should().Throw<ArgumentException>().WithMessage("*set VectorShape*");
+        act.Should().Throw<ArgumentException>().WithMessage("*set Input.VectorShape*");
     }
 
     [Theory]
@@ -204,7 +204,7 @@ public class BadInputTests
         act.Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but the vectors have 3 channel(s)*Channels = 1*");
         options = options with { Input = options.Input with { Channels = 3 } };
         FluentActions.Invoking(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(Keyed(ml, Pipelines.VectorsView(ml, Examples))))
-            .Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but Channels is 3*");
+            .Should().Throw<ArgumentException>().WithMessage("*takes 1-channel input but Input.Channels is 3*");
     }
 
     [Fact]

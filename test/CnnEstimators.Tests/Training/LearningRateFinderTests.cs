@@ -53,7 +53,7 @@ public class LearningRateFinderTests
             Runtime = new() { Threads = 2 },
         };
         FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 12), options)).Should().Throw<ArgumentException>()
-            .WithMessage("*at least 2 batches*12 row(s) at BatchSize 16*");
+            .WithMessage("*at least 2 batches*12 row(s) at Schedule.BatchSize 16*");
         FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 40), options, steps: 2)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => ml.Cnn().FindLearningRate(Data(ml, 40), options, minRate: 1, maxRate: 0.1)).Should().Throw<ArgumentException>()
             .WithMessage("*0 < minRate < maxRate*");

@@ -216,6 +216,6 @@ public class TrainingRecipeTests
         var wrongLength = Pipelines.FastOptions(epochs: 1);
         wrongLength = wrongLength with { Regularization = wrongLength.Regularization with { ClassWeights = [1, 2, 3] } };
         FluentActions.Invoking(() => Pipelines.Classifier(ml, wrongLength).Fit(view)).Should().Throw<ArgumentException>()
-            .WithMessage("ClassWeights has 3 value(s); the label has 4 classes*");
+            .WithMessage("Regularization.ClassWeights has 3 value(s); the label has 4 classes*");
     }
 }

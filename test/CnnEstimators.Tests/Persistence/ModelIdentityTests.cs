@@ -53,13 +53,8 @@ public class ModelIdentityTests
         public float[] Score { get; set; } = [];
     }
 
-    private static readonly IDataView Data = Keyed(Shapes.Generate(48, seed: 61));
+    private static readonly IDataView Data = Pipelines.Keyed(Ml, Shapes.Generate(48, seed: 61));
 
-    private static IDataView Keyed(IEnumerable<ShapeExample> examples)
-    {
-        var raw = Pipelines.ImagesView(Ml, examples);
-        return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-    }
 
     private static string RegisterTinyNet()
     {

@@ -27,6 +27,13 @@ public static class Pipelines
     public static IDataView VectorsView(MLContext ml, IEnumerable<ShapeExample> examples)
         => ml.Data.LoadFromEnumerable(examples.Select(e => e.AsVector()).ToList());
 
+    /// <summary>The examples as images with a key label (MapValueToKey fitted on them).</summary>
+    public static IDataView Keyed(MLContext ml, IEnumerable<ShapeExample> examples)
+    {
+        var raw = ImagesView(ml, examples);
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+    }
+
     /// <summary>Label to key, then the CNN trainer.</summary>
     public static IEstimator<ITransformer> Classifier(MLContext ml, CnnTrainerOptions options)
         => ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.Cnn(options));

@@ -9,13 +9,8 @@ namespace MLNetCnn.Tests.Training;
 public class MisuseTests
 {
     private static readonly MLContext Ml = new(seed: 1);
-    private static readonly IDataView Data = Keyed(Shapes.Generate(48, seed: 31, randomColours: true));
+    private static readonly IDataView Data = Pipelines.Keyed(Ml, Shapes.Generate(48, seed: 31));
 
-    private static IDataView Keyed(IEnumerable<ShapeExample> examples)
-    {
-        var raw = Pipelines.ImagesView(Ml, examples);
-        return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-    }
 
     public sealed class Scores
     {

@@ -9,13 +9,8 @@ namespace MLNetCnn.Tests.Training;
 public class RunControlTests
 {
     private static readonly MLContext Ml = new(seed: 1);
-    private static readonly IDataView Data = Keyed(Shapes.Generate(96, seed: 23, randomColours: true));
+    private static readonly IDataView Data = Pipelines.Keyed(Ml, Shapes.Generate(96, seed: 23));
 
-    private static IDataView Keyed(IEnumerable<ShapeExample> examples)
-    {
-        var raw = Pipelines.ImagesView(Ml, examples);
-        return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-    }
 
     /// <summary>A clock that moves only when told to: here, one second per training batch.</summary>
     private sealed class SteppedClock : TimeProvider

@@ -16,13 +16,8 @@ namespace MLNetCnn.Tests.Training;
 public class TrainerOptionsShapeTests
 {
     private static readonly MLContext Ml = new(seed: 1);
-    private static readonly IDataView Data = Keyed(Shapes.Generate(48, seed: 71));
+    private static readonly IDataView Data = Pipelines.Keyed(Ml, Shapes.Generate(48, seed: 71));
 
-    private static IDataView Keyed(IEnumerable<ShapeExample> examples)
-    {
-        var raw = Pipelines.ImagesView(Ml, examples);
-        return Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-    }
 
     /// <summary>Every configuration field set to something other than its default.</summary>
     private static CnnTrainerOptions EveryFieldChanged() => new()

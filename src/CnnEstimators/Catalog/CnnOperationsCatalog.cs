@@ -19,6 +19,12 @@ public sealed class CnnOperationsCatalog
     public CnnExperiment CreateExperiment(CnnExperimentSettings settings) => new(Context, settings);
 
     /// <summary>
+    /// An architecture and hyperparameter search under a time budget (successive halving by default): set its data, budget and
+    /// limits with the <c>Set*</c> methods, then <see cref="CnnSearchExperiment.Run"/>.
+    /// </summary>
+    public CnnSearchExperiment CreateSearch() => new(Context);
+
+    /// <summary>
     /// The learning-rate range test (fastai's <c>lr_find</c>): trains a copy of the run <paramref name="options"/> describe for
     /// <paramref name="steps"/> batches at learning rates rising exponentially from <paramref name="minRate"/> to
     /// <paramref name="maxRate"/>, records the loss, stops when it diverges, and suggests a rate. The options' model (when one is

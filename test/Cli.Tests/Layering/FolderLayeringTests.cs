@@ -17,10 +17,10 @@ public class FolderLayeringTests
         {
             "src/CnnEstimators",
             [["Shared", "Internal"], ["Options"], ["Data"], ["Scoring"], ["Quantization"], ["Persistence"], ["Training"], ["Recipes", "Featurization"],
-             ["Explanation", "Ensemble", "Experiment"], ["Catalog"]]
+             ["Explanation", "Ensemble", "Experiment", "Search"], ["Catalog"]]
         },
         { "src/Charts", [["."], ["Report"]] },
-        { "src/Cli", [["Shared"], ["Compare", "Evaluate", "Export", "Featurize", "Predict", "Summary", "Train"], ["."]] },
+        { "src/Cli", [["Shared"], ["Compare", "Evaluate", "Export", "Featurize", "Predict", "Search", "Summary", "Train"], ["."]] },
     };
 
     private static readonly string Root = FindRoot();

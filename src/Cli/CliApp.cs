@@ -4,6 +4,7 @@ using MLNetCnn.Cli.Evaluate;
 using MLNetCnn.Cli.Export;
 using MLNetCnn.Cli.Featurize;
 using MLNetCnn.Cli.Predict;
+using MLNetCnn.Cli.Search;
 using MLNetCnn.Cli.Summary;
 using MLNetCnn.Cli.Train;
 using MLNetCnn.Zoo;
@@ -27,6 +28,7 @@ public static class CliApp
             ExportCommand.Create(console),
             SummaryCommand.Create(console),
             CompareCommand.Create(console),
+            SearchCommand.Create(console),
             FeaturizeCommand.Create(console),
         };
         var configuration = new InvocationConfiguration

@@ -103,6 +103,49 @@ public static class CnnReport
         page.Save(path);
     }
 
+    /// <summary>
+    /// Writes the report of a search: the strategy, budget use and best trial; every trial with its status, epochs, validation metrics,
+    /// latency and cost; the accuracy-latency front as a chart and a table; and the validation curves of the trials promoted past their first rung.
+    /// </summary>
+    /// <param name="htmlPath">The file to write (whole or not at all); its folder must exist.</param>
+    /// <param name="search">A finished search.</param>
+    /// <param name="options">The title.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="htmlPath"/> does not exist.</exception>
+    public static void Write(string htmlPath, CnnSearchResult search, CnnReportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var path = CheckPath(htmlPath);
+        var c = CultureInfo.InvariantCulture;
+        var best = search.BestTrial;
+        var page = new HtmlPage(options?.Title ?? "Architecture search");
+        page.Heading("Summary").Facts([
+            ("strategy", search.Strategy),
+            ("trials", $"{search.Trials.Count} ({string.Join(", ", search.Trials.GroupBy(t => t.Status).Select(g => $"{g.Count()} {g.Key}"))})"),
+            ("wall time", $"{search.Elapsed.TotalSeconds:F0} s"),
+            ("best trial", $"#{best.Number} {best.Candidate} at {best.ImageSize} px, {best.Epochs:0.#} epochs"),
+            ("best validation accuracy", best.ValidationAccuracy?.ToString("P2", c) ?? "-"),
+            ("best latency per image", best.LatencyMs is double l ? $"{l.ToString("F2", c)} ms" : "-"),
+        ]);
+        static IReadOnlyList<string> Row(CnnSearchTrial t, CultureInfo c) =>
+        [
+            t.Number.ToString(c), t.Candidate, t.ImageSize.ToString(c), t.Status.ToString(), t.Epochs.ToString("0.#", c), t.ValidationAccuracy?.ToString("P2", c) ?? "-",
+            t.ValidationMacroAccuracy?.ToString("P2", c) ?? "-", t.ValidationLogLoss?.ToString("F4", c) ?? "-", t.LatencyMs?.ToString("F2", c) ?? "-",
+            t.Parameters.ToString("N0", c), (t.Macs / 1e6).ToString("F1", c), t.TrainSeconds.ToString("F1", c), t.Reason ?? "",
+        ];
+        string[] header = ["#", "network", "px", "status", "epochs", "accuracy", "macro accuracy", "log-loss", "latency ms", "parameters", "M-MACs", "training s", "reason"];
+        if (search.Trials.Any(t => t.ValidationAccuracy is not null && t.LatencyMs is not null))
+            page.Heading("Accuracy against latency").Image(SearchFrontChart.ToPng(search, ChartWidth, ChartHeight), "validation accuracy against latency, the front joined");
+        page.Heading("Front").Paragraph("The trials no other trial beats on both validation accuracy and latency, fastest first.")
+            .Table("front", header, search.Front.Select(t => Row(t, c)));
+        page.Heading("Every trial").Table("trials", header, search.Trials.OrderByDescending(t => t.ValidationAccuracy ?? -1).Select(t => Row(t, c)));
+        var promoted = search.Trials.Where(t => t.Rung >= 1 && t.History.Any(e => e.ValidationAccuracy is not null))
+            .ToDictionary(t => $"#{t.Number} {t.Architecture} {t.ImageSize}px", t => t.History);
+        if (promoted.Count > 0)
+            page.Heading("Learning curves of the promoted trials").Image(TrainingCurvesChart.ToPng(promoted, TrainingCurve.ValidationError, ChartWidth, ChartHeight),
+                "validation error per epoch of each trial promoted past its first rung");
+        page.Save(path);
+    }
+
     private static Dictionary<string, IReadOnlyList<CnnEpochMetrics>> Histories(string name, IReadOnlyList<CnnEpochMetrics> history) => new() { [name] = history };
 
     private static void ConfusionMatrix(HtmlPage page, TestSetScoring scoring, IReadOnlyList<string> classes)

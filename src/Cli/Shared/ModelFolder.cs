@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNetCnn.Cli;
 
@@ -25,6 +26,22 @@ internal static class ModelFolder
 
     /// <summary>The classifier of <paramref name="folder"/>.</summary>
     /// <exception cref="CliUserException">The folder or its checkpoint is missing.</exception>
+    /// <summary>
+    /// Writes what <c>evaluate</c> and <c>predict</c> read into <paramref name="folder"/>: the ML.NET model zip (image loading, the
+    /// classifier, the label back to text), the classifier's checkpoint and the validation metrics with <paramref name="facts"/>.
+    /// </summary>
+    /// <returns>The validation metrics.</returns>
+    public static MetricsReport Write(MLContext ml, OutputFolder folder, TrainingData data, CnnClassifierTransformer classifier, IReadOnlyDictionary<string, object> facts)
+    {
+        var model = new TransformerChain<ITransformer>(data.Loading, classifier,
+            ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Train)));
+        classifier.SaveCheckpoint(folder.File(Checkpoint));
+        ml.Model.Save(model, data.RawTrain.Schema, folder.File(ModelZip));
+        var metrics = MetricsReport.From(ml.MulticlassClassification.Evaluate(classifier.Transform(data.Validation)), classifier.LabelValues);
+        File.WriteAllText(folder.File(Metrics), metrics.ToJson(facts));
+        return metrics;
+    }
+
     public static CnnClassifierTransformer LoadClassifier(MLContext ml, string folder, string device = "auto")
     {
         if (!Directory.Exists(folder))

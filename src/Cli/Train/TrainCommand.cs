@@ -47,7 +47,6 @@ internal static class TrainCommand
                     console.Error.WriteLine($"warning: {e.Message}");
             };
             var data = TrainingData.Load(ml, source, parse, validationFraction, s.Seed);
-            var (train, validation) = (data.RawTrain, data.RawValidation);
             var (trainImages, validationImages) = (data.Train, data.Validation);
             var display = new TrainingDisplay(console);
             var options = TrainingRecipe.Options(s, cancellation) with
@@ -63,12 +62,7 @@ internal static class TrainCommand
             using var classifier = display.Run(() => ml.MulticlassClassification.Trainers.Cnn(options).Fit(trainImages));
             var trainSeconds = clock.Elapsed.TotalSeconds;
 
-            var model = new TransformerChain<ITransformer>(data.Loading, classifier,
-                ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(trainImages)));
-            classifier.SaveCheckpoint(folder.File(ModelFolder.Checkpoint));
-            ml.Model.Save(model, train.Schema, folder.File(ModelFolder.ModelZip));
-            var metrics = MetricsReport.From(ml.MulticlassClassification.Evaluate(classifier.Transform(validationImages)), classifier.LabelValues);
-            File.WriteAllText(folder.File(ModelFolder.Metrics), metrics.ToJson(new Dictionary<string, object>
+            var metrics = ModelFolder.Write(ml, folder, data, classifier, new Dictionary<string, object>
             {
                 ["architecture"] = s.Architecture,
                 ["imageSize"] = s.Size,
@@ -76,7 +70,7 @@ internal static class TrainCommand
                 ["epochs"] = s.Epochs,
                 ["trainImages"] = data.TrainCount,
                 ["trainSeconds"] = Math.Round(trainSeconds, 1),
-            }));
+            });
             TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { [s.Architecture] = classifier.History },
                 folder.File(ModelFolder.Curves), TrainingCurve.ValidationError);
             CnnReport.Write(folder.File(ModelFolder.Report), classifier, validationImages, new CnnReportOptions

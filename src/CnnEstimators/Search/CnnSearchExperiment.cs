@@ -51,7 +51,7 @@ public sealed class CnnSearchExperiment
     public CnnSearchExperiment SetDataset(IDataView data, double fraction = 0.2)
         => With(() => (train, validation, validationFraction) = (data ?? throw new ArgumentNullException(nameof(data)), null, fraction));
 
-    /// <summary>What trials are drawn from; default: <see cref="CnnSearchSpace.For"/> the data.</summary>
+    /// <summary>What trials are drawn from; default: <see cref="CnnSearchSpace.For(IDataView, string, string)"/> the data.</summary>
     public CnnSearchExperiment SetSearchSpace(CnnSearchSpace searchSpace)
         => With(() => space = searchSpace ?? throw new ArgumentNullException(nameof(searchSpace)));
 
@@ -144,8 +144,24 @@ public sealed class CnnSearchExperiment
     public CnnSearchResult Run(IProgress<CnnSearchTrial>? progress = null, CancellationToken cancellationToken = default)
     {
         OptionProblems.ThrowIfAny("search settings", Problems());
-        var run = new SearchRun(ml, this, cancellationToken, progress);
-        return run.Execute();
+        return new SearchRun(ml, this, cancellationToken, progress).Execute(worker: false)!;
+    }
+
+    /// <summary>
+    /// Runs trials of the search in <see cref="SetOutputFolder"/> as one more worker beside the process that runs <see cref="Run"/> (on this
+    /// machine or another sharing the folder): claims jobs until the strategy has none left, then returns without choosing or loading the
+    /// best model. Every worker needs the same settings and data; jobs are claimed under the folder's lock, so none runs twice.
+    /// </summary>
+    /// <param name="progress">Reports each trial as a job of this worker ends.</param>
+    /// <param name="cancellationToken">Stops this worker within one batch; the job it leaves is taken up again by the next worker that looks.</param>
+    /// <exception cref="ArgumentException">A setting is invalid, no output folder is set, or the folder holds another search.</exception>
+    public void RunTrials(IProgress<CnnSearchTrial>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var problems = Problems().ToList();
+        if (folder is null)
+            problems.Add("RunTrials works on a shared search folder: call SetOutputFolder with the folder of the search.");
+        OptionProblems.ThrowIfAny("search settings", problems);
+        new SearchRun(ml, this, cancellationToken, progress).Execute(worker: true);
     }
 
     // The state of one Run: the data as split, the folder, the clock.
@@ -170,7 +186,7 @@ public sealed class CnnSearchExperiment
 
         private TimeSpan Remaining => available - clock.Elapsed;
 
-        public CnnSearchResult Execute()
+        public CnnSearchResult? Execute(bool worker)
         {
             var startedUtc = DateTime.UtcNow;
             (train, validation) = s.validation is null ? Split() : (s.train!, s.validation);
@@ -181,7 +197,7 @@ public sealed class CnnSearchExperiment
             var validationRows = validation.GetRowCount() ?? validation.GetColumn<uint>(s.labelColumn).LongCount();
             if (validationRows == 0)
                 throw new ArgumentException("The validation data has no rows: every trial is ranked on it; give validation rows or a larger fraction.");
-            space = s.space ?? DefaultSpace(rows);
+            space = s.space ?? CnnSearchSpace.For(train, labelColumnName: s.labelColumn);
             space.Validate();
             CheckParameterLimit();
             var temporary = s.folder is null;
@@ -194,6 +210,11 @@ public sealed class CnnSearchExperiment
                     available = s.budget!.Value - folder.TimeSpentBefore(startedUtc);
                     // Measuring, saving and loading the best model come out of the budget too.
                     reserve = TimeSpan.FromSeconds(Math.Max(0.5, 0.04 * s.budget.Value.TotalSeconds));
+                    if (worker)
+                    {
+                        RunTrialsUntilDone();
+                        return null;
+                    }
                     RunJobs();
                     ContinueBest();
                 }
@@ -222,26 +243,6 @@ public sealed class CnnSearchExperiment
             if (count < 2 || seen < 2)
                 throw new ArgumentException($"The training data holds {seen} class(es) in '{s.labelColumn}': a search needs at least two.");
             return count;
-        }
-
-        private CnnSearchSpace DefaultSpace(long rows)
-        {
-            var basis = new CnnTrainerOptions();
-            var column = train.Schema.GetColumnOrNull(basis.Columns.Image)
-                ?? throw new ArgumentException($"The training data has no image column '{basis.Columns.Image}'; give a search space whose Basis names it.");
-            int size;
-            if (column.Type is Microsoft.ML.Transforms.Image.ImageDataViewType)
-            {
-                using var cursor = train.GetRowCursor([column]);
-                if (!cursor.MoveNext())
-                    throw new ArgumentException("The training data has no rows.");
-                MLImage image = null!;
-                cursor.GetGetter<MLImage>(column)(ref image);
-                size = Math.Min(image.Width, image.Height);
-            }
-            else
-                throw new ArgumentException($"The default search space reads the image size from an image column; '{column.Name}' is {column.Type}: give a space (CnnSearchSpace) whose Basis sets Input.VectorShape.");
-            return CnnSearchSpace.For(size, channels: 3, classes, rows);
         }
 
         private (long Parameters, long Macs) Cost(CnnSearchCandidate candidate, int size)
@@ -292,6 +293,18 @@ public sealed class CnnSearchExperiment
                 basis = JsonDocument.Parse(space.Basis.ToJson()).RootElement,
             },
         }, new JsonSerializerOptions { WriteIndented = true });
+
+        // A worker stops when nothing is left, or when the process that ran the search published its folder and took it away.
+        private void RunTrialsUntilDone()
+        {
+            try
+            {
+                RunJobs();
+            }
+            catch (IOException) when (!File.Exists(Path.Combine(folder.Root, "search.json")))
+            {
+            }
+        }
 
         private void RunJobs()
         {
@@ -382,7 +395,7 @@ public sealed class CnnSearchExperiment
             options = options with
             {
                 Columns = options.Columns with { Label = s.labelColumn },
-                Runtime = options.Runtime with { Seed = (int)((uint)HashCode.Combine(s.seed, number) % int.MaxValue) },
+                Runtime = options.Runtime with { Seed = StableSeed.Of(s.seed, number, purpose: 2) },
             };
             var candidate = new CnnSearchCandidate(options.Model.Architecture, options.Model.Arguments, options.Model.Weights);
             var size = options.Input.ImageSize!.Value;

@@ -1,4 +1,8 @@
 using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using MLNetCnn.Search;
 using MLNetCnn.Zoo;
 
 namespace MLNetCnn;
@@ -23,7 +27,7 @@ public sealed record CnnSearchOptimizer(CnnOptimizer Kind, double MinLearningRat
 /// <summary>
 /// What a search chooses from: networks (architectures, variants, pretrained weights), input sizes and the recipe (optimiser and
 /// learning rate, weight decay, batch size, label smoothing, augmentation strength, mixing). Each trial draws one value of each,
-/// uniformly (rates and weight decay on a log scale), on top of <see cref="Basis"/>. <see cref="For"/> derives a sensible space from
+/// uniformly (rates and weight decay on a log scale), on top of <see cref="Basis"/>. <see cref="For(int, int, int, long)"/> derives a sensible space from
 /// the data; narrow or extend it with <c>with</c>.
 /// </summary>
 public sealed record CnnSearchSpace
@@ -110,6 +114,35 @@ public sealed record CnnSearchSpace
         };
     }
 
+    /// <summary>
+    /// <see cref="For(int, int, int, long)"/> the rows of <paramref name="trainData"/>: the size of its first image, its label's class count
+    /// and its row count (colour is assumed; grey images are searched the same way).
+    /// </summary>
+    /// <param name="trainData">Training rows with an image column (an <c>MLImage</c>, from LoadImages) and a key label.</param>
+    /// <param name="imageColumnName">The image column.</param>
+    /// <param name="labelColumnName">The key label column.</param>
+    /// <exception cref="ArgumentException">A column is missing or of another type, or the data has no rows.</exception>
+    public static CnnSearchSpace For(IDataView trainData, string imageColumnName = "Image", string labelColumnName = "Label")
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var label = trainData.Schema.GetColumnOrNull(labelColumnName)
+            ?? throw new ArgumentException($"The data has no label column '{labelColumnName}'; its columns: {string.Join(", ", trainData.Schema.Select(c => c.Name))}.", nameof(labelColumnName));
+        if (label.Type is not KeyDataViewType key)
+            throw new ArgumentException($"The label column '{labelColumnName}' must be a key (MapValueToKey); it is {label.Type}.", nameof(labelColumnName));
+        var image = trainData.Schema.GetColumnOrNull(imageColumnName)
+            ?? throw new ArgumentException($"The data has no image column '{imageColumnName}'; its columns: {string.Join(", ", trainData.Schema.Select(c => c.Name))}.", nameof(imageColumnName));
+        if (image.Type is not ImageDataViewType)
+            throw new ArgumentException($"The default search space reads the image size from an image column; '{imageColumnName}' is {image.Type}: " +
+                                        "build a CnnSearchSpace whose Basis sets Input.VectorShape.", nameof(imageColumnName));
+        using var cursor = trainData.GetRowCursor([image]);
+        if (!cursor.MoveNext())
+            throw new ArgumentException("The training data has no rows.", nameof(trainData));
+        MLImage first = null!;
+        cursor.GetGetter<MLImage>(image)(ref first);
+        var rows = trainData.GetRowCount() ?? trainData.GetColumn<uint>(labelColumnName).LongCount();
+        return For(Math.Min(first.Width, first.Height), channels: 3, (int)key.Count, rows);
+    }
+
     /// <summary>Every problem of the space, in one list; empty when it can be searched.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -166,7 +199,7 @@ public sealed record CnnSearchSpace
     /// </summary>
     internal CnnTrainerOptions Sample(int seed, int trial, int epochs)
     {
-        var random = new Random(HashCode.Combine(seed, trial, 0x5EA2C4));
+        var random = new Random(StableSeed.Of(seed, trial, purpose: 1));
         T Pick<T>(IReadOnlyList<T> values) => values[random.Next(values.Count)];
         double LogUniform(double min, double max) => min <= 0 || max <= min ? max : Math.Exp(Math.Log(min) + random.NextDouble() * (Math.Log(max) - Math.Log(min)));
         var candidate = Pick(Candidates);

@@ -31,7 +31,10 @@ internal static class LatencyProbe
             cursor.GetGetter<MLImage>(column)(ref image);
             var input = SchemaDefinition.Create(typeof(ImageRow));
             input[nameof(ImageRow.Image)].ColumnName = column.Name;
-            input[nameof(ImageRow.Image)].ColumnType = column.Type;   // an image column of any size: the classifier resizes
+            // ML.NET's input rows take an MLImage member only as an image type of a size registered for it (LoadImages's column is
+            // unsized): the image's own size, registered as an [ImageType] attribute would.
+            new ImageTypeAttribute(image.Height, image.Width).Register();
+            input[nameof(ImageRow.Image)].ColumnType = new ImageDataViewType(image.Height, image.Width);
             return Measure(ml.Model.CreatePredictionEngine<ImageRow, ScoreRow>(classifier, Options(input)), new ImageRow { Image = image });
         }
         VBuffer<float> pixels = default;
@@ -64,7 +67,7 @@ internal static class LatencyProbe
 
     private sealed class ImageRow
     {
-        // ML.NET maps an MLImage member only with a size; the schema definition then takes the data's own image type.
+        // ML.NET maps an MLImage member only with a size; the schema definition sets the image's own.
         [ImageType(1, 1)]
         public MLImage Image { get; set; } = null!;
     }

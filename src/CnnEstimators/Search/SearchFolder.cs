@@ -216,8 +216,15 @@ internal sealed class SearchFolder
         }, null, Heartbeat, Heartbeat);
         return new Beat(timer, () =>
         {
-            Touch();
             Running.TryRemove(Worker, out var _);
+            try
+            {
+                Touch();
+            }
+            catch (IOException)
+            {
+                // The folder was published (moved) as the search ended: there is no session left to record.
+            }
         });
     }
 

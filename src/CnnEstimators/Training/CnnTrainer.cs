@@ -238,7 +238,9 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             }
             return given;
         }
-        var architecture = resumed?.Architecture ?? options.Model.Architecture;
+        // A run from pretrained weights resumes by building the same pretrained network (its preprocessing comes with the weights),
+        // whose registry name can differ from the options' (the offline CNTK weights build resnet18_dnnfeaturizer), then restoring the checkpoint.
+        var architecture = resumed is not null && options.Model.Weights is null ? resumed.Architecture : options.Model.Architecture;
         if (resumed is not null && !CnnZoo.IsRegistered(architecture))
             throw new InvalidDataException(
                 $"Checkpoint '{options.Checkpoint.ResumeFrom}': architecture '{architecture}' is not registered; register it with CnnZoo.Register before resuming.");
@@ -253,7 +255,13 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             manual_seed(seed);
             if (options.Model.Weights is null)
                 return CnnZoo.Create(architecture, classes, inChannels, arguments: arguments);
-            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Model.Weights, arguments);
+            var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Model.Weights, resumed is null ? arguments : null);
+            if (resumed is not null && pretrained.Architecture != resumed.Architecture)
+            {
+                pretrained.Dispose();
+                throw new ArgumentException(
+                    $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds a {resumed.Architecture}, but the options' {architecture} with weights {options.Model.Weights} builds a {pretrained.Architecture}: resume with the options the run began with.");
+            }
             var theirs = pretrained.PretrainedWeights!.Categories.Count;
             channel.Info(MessageSensitivity.None, theirs == classes
                 ? $"Starting from {pretrained.PretrainedWeights}, its classifier kept ({classes} classes)."

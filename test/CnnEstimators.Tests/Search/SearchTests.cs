@@ -81,6 +81,15 @@ public class SearchTests
     }
 
     [Fact]
+    public void StableSeed_IsTheSameInEveryProcess()
+    {
+        // .NET randomises HashCode per process; a resumed or shared search must draw the same trials in every process, so the seeds
+        // are SplitMix64 of their parts. The values are those of an independent Python implementation of the same formula.
+        MLNetCnn.Search.StableSeed.Of(7, 3, 1).Should().Be(683216218);
+        MLNetCnn.Search.StableSeed.Of(-1, 5, 2).Should().Be(496384255);
+    }
+
+    [Fact]
     public void For_SmallGreyImages_OffersCifarNetsAtTheirSizeAndThePretrainedNetAt64()
     {
         var space = CnnSearchSpace.For(imageSize: 28, channels: 1, classes: 10, rows: 5000);

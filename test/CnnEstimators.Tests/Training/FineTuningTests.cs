@@ -137,6 +137,32 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void FromTheOfflinePretrainedWeights_StoppedAndResumed_ReachesTheUninterruptedWeights()
+    {
+        // The offline CNTK weights build a network registered under another name (resnet18_dnnfeaturizer) than the options'
+        // architecture: a search continues such a trial at its next rung from the checkpoint.
+        using var folder = new TempFolder();
+        var checkpoint = folder.File("pretrained.ckpt");
+        var ml = new MLContext(seed: 1);
+        var recipe = Pipelines.FastOptions(epochs: 2, architecture: "resnet18_cntk");
+        var options = recipe with { Model = recipe.Model with { Weights = "IMAGENET1K_CNTK" } };
+
+        using var full = ml.MulticlassClassification.Trainers.Cnn(options).Fit(Data(ml, rows: 48));
+        using var stopped = ml.MulticlassClassification.Trainers.Cnn(options with
+        {
+            Checkpoint = new() { Path = checkpoint },
+            EpochEnd = end => end.Stop("the first rung"),
+        }).Fit(Data(ml, rows: 48));
+        using var resumed = ml.MulticlassClassification.Trainers.Cnn(options with { Checkpoint = new() { ResumeFrom = checkpoint } }).Fit(Data(ml, rows: 48));
+
+        stopped.History.Should().HaveCount(1);
+        resumed.History.Should().HaveCount(2);
+        resumed.Model.Architecture.Should().Be(full.Model.Architecture).And.Be("resnet18_dnnfeaturizer");
+        foreach (var (key, value) in full.Model.state_dict())
+            Same(resumed.Model.state_dict()[key], value).Should().BeTrue(key);
+    }
+
+    [Fact]
     public void BadFineTuningOptions_AreRefusedTogether_BeforeTraining()
     {
         var options = new CnnTrainerOptions

@@ -54,11 +54,12 @@ public static class TrainingCurvesChart
             {
                 TrainingCurve.TrainingError => "Training error per epoch",
                 TrainingCurve.ValidationError => "Validation error per epoch",
-                _ => "Training loss per epoch",
+                _ => "Training loss per epoch (and per step)",
             },
             TitleFontSize = 15,
         };
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorStep = 1, MinorStep = 1 });   // whole epochs
+        var epochs = new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorStep = 1, MinorStep = 1 };   // whole epochs
+        model.Axes.Add(epochs);
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = curve == TrainingCurve.TrainingLoss ? "loss" : "error (%)" });
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightMiddle, LegendPlacement = LegendPlacement.Inside });
         var index = 0;
@@ -68,6 +69,15 @@ public static class TrainingCurvesChart
             if (points.Count == 0)
                 throw new ArgumentException($"The history of '{name}' has no epoch with a {curve} value (validation data given to the trainer?).", nameof(histories));
             var colour = ChartColours.Palette[index++ % ChartColours.Palette.Count];
+            if (curve == TrainingCurve.TrainingLoss && history.Any(e => e.StepLosses is { Count: > 0 }))
+            {
+                // Within each epoch, its steps spread evenly over (epoch - 1, epoch]: the last step's point falls on the epoch's mark.
+                var steps = new LineSeries { Title = $"{name} (steps)", Color = OxyColor.FromAColor(110, colour), StrokeThickness = 1 };
+                steps.Points.AddRange(history.Where(e => e.StepLosses is not null)
+                    .SelectMany(e => e.StepLosses!.Select((loss, i) => new DataPoint(e.Epoch - 1 + (i + 1.0) / e.StepLosses!.Count, loss))));
+                model.Series.Add(steps);
+                epochs.Minimum = 0;   // the first epoch's steps start at 0
+            }
             var line = new LineSeries { Title = name, Color = colour, StrokeThickness = 2, MarkerType = MarkerType.Circle, MarkerSize = 3, MarkerFill = colour };
             line.Points.AddRange(points.Select(p => new DataPoint(p.Epoch, p.Value!.Value)));
             model.Series.Add(line);

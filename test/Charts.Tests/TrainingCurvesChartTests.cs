@@ -27,6 +27,19 @@ public class TrainingCurvesChartTests : IDisposable
     }
 
     [Fact]
+    public void TrainingLoss_OfOneEpochWithSteps_DrawsTheStepsAsALine()
+    {
+        var dot = Path.Combine(folder, "dot.png");
+        var line = Path.Combine(folder, "line.png");
+        var steps = Enumerable.Range(0, 60).Select(i => 2.0 * Math.Exp(-i / 20.0)).ToList();
+
+        TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { ["resnet20"] = [Epoch(1, 0.5)] }, dot, TrainingCurve.TrainingLoss);
+        TrainingCurvesChart.Save(new Dictionary<string, IReadOnlyList<CnnEpochMetrics>> { ["resnet20"] = [Epoch(1, 0.5) with { StepLosses = steps }] }, line, TrainingCurve.TrainingLoss);
+
+        PngImage.Inspect(line).DistinctColours.Should().BeGreaterThan(PngImage.Inspect(dot).DistinctColours, "the steps' line and its legend entry were drawn");
+    }
+
+    [Fact]
     public void Charts_AndMLNetsImageTransforms_WorkInOneProcess()
     {
         var png = Path.Combine(folder, "curves.png");

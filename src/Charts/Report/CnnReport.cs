@@ -62,7 +62,7 @@ public static class CnnReport
         ]);
         if (history.Count > 0)
         {
-            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch");
+            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch and per step");
             if (history.Any(e => e.ValidationAccuracy is not null))
                 page.Image(TrainingCurvesChart.ToPng(Histories(model.Architecture, history), TrainingCurve.ValidationError, ChartWidth, ChartHeight), "validation error per epoch");
             else
@@ -99,7 +99,7 @@ public static class CnnReport
         var histories = succeeded.Where(r => r.Model is { History.Count: > 0 })
             .ToDictionary(r => r.Architecture, r => r.Model!.History);
         if (histories.Count > 0)
-            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(histories, TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch of each run");
+            page.Heading("Training curves").Image(TrainingCurvesChart.ToPng(histories, TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch and per step of each run");
         page.Save(path);
     }
 
@@ -141,8 +141,9 @@ public static class CnnReport
         var promoted = search.Trials.Where(t => t.Rung >= 1 && t.History.Any(e => e.ValidationAccuracy is not null))
             .ToDictionary(t => $"#{t.Number} {t.Architecture} {t.ImageSize}px", t => t.History);
         if (promoted.Count > 0)
-            page.Heading("Learning curves of the promoted trials").Image(TrainingCurvesChart.ToPng(promoted, TrainingCurve.ValidationError, ChartWidth, ChartHeight),
-                "validation error per epoch of each trial promoted past its first rung");
+            page.Heading("Learning curves of the promoted trials")
+                .Image(TrainingCurvesChart.ToPng(promoted, TrainingCurve.TrainingLoss, ChartWidth, ChartHeight), "training loss per epoch and per step of each trial promoted past its first rung")
+                .Image(TrainingCurvesChart.ToPng(promoted, TrainingCurve.ValidationError, ChartWidth, ChartHeight), "validation error per epoch of each trial promoted past its first rung");
         page.Save(path);
     }
 

@@ -80,11 +80,13 @@ internal static class SearchCommand
 
     private static int Search(CliConsole console, ImageSource source, ParseResult parse, SearchRequest r, OutputFolder folder, bool resume, CancellationToken cancellation)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var ml = new MLContext(seed: r.Seed);
             var data = TrainingData.Load(ml, source, parse, r.ValidationFraction, r.Seed);
-            var experiment = Experiment(ml, data, r, Path.Combine(folder.Staging, SearchFolderName));
+            // The budget is the command's: reading the folder came out of it, and writing the outputs (about 3% of it) will.
+            var experiment = Experiment(ml, data, r with { Budget = Math.Max(0.5, 0.97 * r.Budget - clock.Elapsed.TotalSeconds) }, Path.Combine(folder.Staging, SearchFolderName));
             var c = CultureInfo.InvariantCulture;
             var limits = (r.MaxLatencyMs is double l ? string.Create(c, $", latency at most {l:0.###} ms") : "") +
                          (r.MaxParameters is long p ? string.Create(c, $", at most {p:N0} parameters") : "");

@@ -340,7 +340,7 @@ public sealed class CnnSearchExperiment
             }
             while (true)
             {
-                var mayStart = (s.maxTrials is null || trials.Count < s.maxTrials) && Remaining > reserve + FirstRungEstimate(results.Values);
+                var mayStart = (s.maxTrials is null || trials.Count < s.maxTrials) && Remaining > reserve + FirstEpochEstimate(results.Values);
                 var decision = s.strategy.Decide(Progress(trials, jobs, results), mayStart);
                 switch (decision.Kind)
                 {
@@ -371,11 +371,12 @@ public sealed class CnnSearchExperiment
             }
         }
 
-        // Half the median time of a first rung so far: a new trial is not started when it could not finish one.
-        private static TimeSpan FirstRungEstimate(IEnumerable<JobResult> results)
+        // The median time of a first epoch so far (from the trials' first rungs): a new trial is not started when it could not finish
+        // and validate one epoch, which is all a trial cut by the budget keeps.
+        private TimeSpan FirstEpochEstimate(IEnumerable<JobResult> results)
         {
-            var seconds = results.Where(r => r.Rung == 0 && r.Outcome is JobOutcome.Reached or JobOutcome.TooSlow).Select(r => r.Seconds).Order().ToList();
-            return seconds.Count == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds[seconds.Count / 2] / 2);
+            var seconds = results.Where(r => r.Rung == 0 && r.Outcome is JobOutcome.Reached or JobOutcome.TooSlow).Select(r => r.Seconds / s.strategy.Rungs[0]).Order().ToList();
+            return seconds.Count == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds[seconds.Count / 2]);
         }
 
         private List<TrialProgress> Progress(List<TrialRecord> trials, List<SearchJob> jobs, Dictionary<int, JobResult> results)
@@ -434,7 +435,12 @@ public sealed class CnnSearchExperiment
                 var run = options with
                 {
                     Checkpoint = new() { Path = folder.Checkpoint(job.Trial, job.Rung), ResumeFrom = job.FromRung >= 0 ? folder.Checkpoint(job.Trial, job.FromRung) : null },
-                    Runtime = options.Runtime with { MaxTrainingTime = deadline },
+                    // The trained classifier scores with the search's engine (int8 is quantized from the float network once trained).
+                    Runtime = options.Runtime with
+                    {
+                        MaxTrainingTime = deadline,
+                        InferenceEngine = s.engine == CnnInferenceEngine.OnnxRuntimeInt8 ? CnnInferenceEngine.OnnxRuntime : s.engine,
+                    },
                     EpochEnd = end =>
                     {
                         if (end.Metrics.Epoch >= job.ToEpochs)
@@ -586,7 +592,7 @@ public sealed class CnnSearchExperiment
             var path = folder.Classifier(number);
             if (!File.Exists(path))
                 throw new ArgumentException($"Trial {number} has no trained classifier (it was rejected, failed or never ran); see its status in Trials.");
-            return ml.Cnn().LoadClassifier(path, engine: s.engine == CnnInferenceEngine.OnnxRuntimeInt8 ? CnnInferenceEngine.OnnxRuntimeInt8 : CnnInferenceEngine.Auto);
+            return ml.Cnn().LoadClassifier(path, engine: s.engine);
         }
 
         // Why no trial can be the best, from what was measured.

@@ -52,6 +52,33 @@ public sealed class CnnSearchResult : IDisposable
     /// <exception cref="ArgumentException">That trial has no trained classifier (rejected, failed, or the search had no folder and it is not the best).</exception>
     public CnnClassifierTransformer LoadModel(int number) => load(number);
 
+    /// <summary>
+    /// The classifiers of the <paramref name="count"/> trials with the highest validation accuracy that meet the limits and take the best
+    /// trial's input size, best first: the members of an ensemble (<c>mlContext.Transforms.CnnEnsemble(members)</c>, whose members read
+    /// one image size). The caller disposes them.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="count"/> is less than 1 or more than the trials that have a classifier, or the search had no folder.</exception>
+    public IReadOnlyList<CnnClassifierTransformer> LoadBestModels(int count)
+    {
+        var ranked = Trials.Where(t => t.Status is CnnSearchTrialStatus.Completed or CnnSearchTrialStatus.StoppedEarly && MeetsLimits(t) && t.ValidationAccuracy is not null
+                                       && t.ImageSize == BestTrial.ImageSize)
+            .OrderByDescending(t => t.ValidationAccuracy).ThenByDescending(t => t.Epochs).ThenBy(t => t.Number).ToList();
+        if (count < 1 || count > ranked.Count)
+            throw new ArgumentException($"count must be from 1 to the {ranked.Count} trial(s) at {BestTrial.ImageSize} px that were trained, validated and meet the limits; got {count}.", nameof(count));
+        var models = new List<CnnClassifierTransformer>();
+        try
+        {
+            foreach (var trial in ranked.Take(count))
+                models.Add(load(trial.Number));
+        }
+        catch
+        {
+            models.ForEach(m => m.Dispose());
+            throw;
+        }
+        return models;
+    }
+
     /// <summary>The trials ranked by validation score, best first, then those without one, then rejected and failed trials with their reasons.</summary>
     public override string ToString()
     {

@@ -30,18 +30,20 @@ internal static class LatencyProbe
             MLImage image = null!;
             cursor.GetGetter<MLImage>(column)(ref image);
             var input = SchemaDefinition.Create(typeof(ImageRow));
-            input[nameof(ImageRow.Image)].ColumnName = column.Name;
+            var imageColumn = input[nameof(ImageRow.Image)];   // looked up by its name, so once, before renaming it
+            imageColumn.ColumnName = column.Name;
             // ML.NET's input rows take an MLImage member only as an image type of a size registered for it (LoadImages's column is
             // unsized): the image's own size, registered as an [ImageType] attribute would.
             new ImageTypeAttribute(image.Height, image.Width).Register();
-            input[nameof(ImageRow.Image)].ColumnType = new ImageDataViewType(image.Height, image.Width);
+            imageColumn.ColumnType = new ImageDataViewType(image.Height, image.Width);
             return Measure(ml.Model.CreatePredictionEngine<ImageRow, ScoreRow>(classifier, Options(input)), new ImageRow { Image = image });
         }
         VBuffer<float> pixels = default;
         cursor.GetGetter<VBuffer<float>>(column)(ref pixels);
         var vector = SchemaDefinition.Create(typeof(VectorRow));
-        vector[nameof(VectorRow.Image)].ColumnName = column.Name;
-        vector[nameof(VectorRow.Image)].ColumnType = column.Type;
+        var vectorColumn = vector[nameof(VectorRow.Image)];
+        vectorColumn.ColumnName = column.Name;
+        vectorColumn.ColumnType = column.Type;
         return Measure(ml.Model.CreatePredictionEngine<VectorRow, ScoreRow>(classifier, Options(vector)),
             new VectorRow { Image = pixels.DenseValues().ToArray() });
     }

@@ -123,7 +123,7 @@ internal sealed class TrainingSession
                 Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.FineTuning.BackboneLearningRateFactor:G3} times the head's learning rate).");
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
-            var (loss, accuracy, rate, imagesPerSecond, steps, cutShort) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
+            var (loss, accuracy, rate, imagesPerSecond, steps, cutShort, stepLosses) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
             // An epoch the deadline cut short, or one whose validation it would cut, is neither validated nor in the history.
             if (cutShort || PastDeadline)
                 return DeadlineEnding(epoch, steps);
@@ -148,7 +148,7 @@ internal sealed class TrainingSession
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var metrics = new CnnEpochMetrics(epoch + 1, loss, accuracy, validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds, imagesPerSecond,
-                validated?.MacroAccuracy);
+                validated?.MacroAccuracy, CnnEpochMetrics.Condense(stepLosses));
             History.Add(metrics);
             if (options.Checkpoint.Path is string checkpoint)
                 TrainingCheckpoint.Write(checkpoint, new TrainingCheckpoint.State(model.Architecture, model.NumClasses, model.InChannels,
@@ -293,7 +293,7 @@ internal sealed class TrainingSession
             return Evaluate(validation);
     }
 
-    private (double Loss, double Accuracy, double Rate, double ImagesPerSecond, int Steps, bool CutShort) TrainEpoch(IBatchSource train, LearningRatePlan plan,
+    private (double Loss, double Accuracy, double Rate, double ImagesPerSecond, int Steps, bool CutShort, List<double> StepLosses) TrainEpoch(IBatchSource train, LearningRatePlan plan,
         OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch, WeightAverage? average)
     {
         model.train();
@@ -303,6 +303,7 @@ internal sealed class TrainingSession
         long correct = 0, seen = 0;
         var step = 0;
         var cutShort = false;
+        var stepLosses = new List<double>(stepsPerEpoch);
         foreach (var batch in train.Batches(options.Schedule.BatchSize, generator))
         {
             using var scope = NewDisposeScope();
@@ -324,7 +325,9 @@ internal sealed class TrainingSession
                 optimizer.step();
                 average?.Update();
                 var n = batch.Labels.shape[0];
-                lossSum += loss.item<float>() * n;
+                var stepLoss = loss.item<float>();
+                stepLosses.Add(stepLoss);
+                lossSum += stepLoss * n;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 seen += n;
             }
@@ -337,7 +340,7 @@ internal sealed class TrainingSession
                 break;
             }
         }
-        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds, step, cutShort);
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), rate, seen / clock.Elapsed.TotalSeconds, step, cutShort, stepLosses);
     }
 
     /// <summary>Mean cross-entropy, accuracy and macro accuracy in eval mode; null when the deadline passed mid-way.</summary>

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetCnn.Tests.Support;
 using MLNetCnn.Zoo;
 
@@ -108,7 +109,8 @@ public class SearchTests
         var (ml, train, validation) = Data(trainRows: 150);
         using var whole = new TempFolder();
         using var interrupted = new TempFolder();
-        CnnSearchExperiment Search(string folder) => ml.Cnn().CreateSearch().SetDataset(train, validation).SetSearchSpace(TinySpace())
+        // One size, so that the top trials can form an ensemble (its members read one image size).
+        CnnSearchExperiment Search(string folder) => ml.Cnn().CreateSearch().SetDataset(train, validation).SetSearchSpace(TinySpace() with { ImageSizes = [32] })
             .SetStrategy(CnnSearchStrategy.Asha(1, 2, 2)).SetMaxTrials(4).SetSeed(11).SetTimeBudget(TimeSpan.FromMinutes(5)).SetOutputFolder(folder);
 
         using var expected = Search(whole.Path).Run();
@@ -130,6 +132,21 @@ public class SearchTests
         resumed.Folder.Should().Be(Path.GetFullPath(interrupted.Path));
         using var reloaded = resumed.LoadModel(resumed.BestTrial.Number);
         reloaded.LabelValues.Should().Equal(resumed.Model.LabelValues);
+        // The top trials as an ensemble: ML.NET's evaluator scores it like any classifier.
+        var members = resumed.LoadBestModels(2);
+        try
+        {
+            var ensemble = ml.Transforms.CnnEnsemble(members).Fit(validation);
+            var scores = ensemble.Transform(validation).GetColumn<float[]>("Score").First();
+            var each = members.Select(m => m.Transform(validation).GetColumn<float[]>("Score").First()).ToList();
+            scores.Should().Equal(Enumerable.Range(0, 3).Select(k => (each[0][k] + each[1][k]) / 2), (a, b) => Math.Abs(a - b) < 1e-5, "the mean of the two best trials");
+        }
+        finally
+        {
+            foreach (var member in members)
+                member.Dispose();
+        }
+        FluentActions.Invoking(() => resumed.LoadBestModels(99)).Should().Throw<ArgumentException>().WithMessage("*count must be from 1 to the*");
 
         FluentActions.Invoking(() => Search(whole.Path).SetSeed(12).Run()).Should().Throw<ArgumentException>().WithMessage("*holds another search*");
     }

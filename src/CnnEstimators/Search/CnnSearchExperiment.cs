@@ -350,6 +350,8 @@ public sealed class CnnSearchExperiment
                         return new SearchJob(-1, -1, 0, -1, 0, 0, folder.Worker);
                     case SearchDecisionKind.Continue:
                         var from = jobs.Where(j => j.Trial == decision.Trial).MaxBy(j => j.Rung)!;
+                        if (Remaining - reserve < EpochTime(from, results[from.Index]))
+                            return null;   // not one more epoch of the best candidate fits: what is left would be cut unvalidated
                         var next = new SearchJob(jobs.Count, decision.Trial, decision.Rung, from.Rung, from.ToEpochs, s.strategy.Rungs[decision.Rung], folder.Worker);
                         folder.Write(next);
                         return next;
@@ -378,6 +380,9 @@ public sealed class CnnSearchExperiment
             var seconds = results.Where(r => r.Rung == 0 && r.Outcome is JobOutcome.Reached or JobOutcome.TooSlow).Select(r => r.Seconds / s.strategy.Rungs[0]).Order().ToList();
             return seconds.Count == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds[seconds.Count / 2]);
         }
+
+        // A trial's time per epoch, from the job that last trained it (reading the data included).
+        private static TimeSpan EpochTime(SearchJob job, JobResult result) => TimeSpan.FromSeconds(result.Seconds / Math.Max(1, result.EpochsTrained - job.FromEpochs));
 
         private List<TrialProgress> Progress(List<TrialRecord> trials, List<SearchJob> jobs, Dictionary<int, JobResult> results)
             => trials.Select(t =>

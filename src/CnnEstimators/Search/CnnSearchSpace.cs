@@ -70,8 +70,9 @@ public sealed record CnnSearchSpace
     /// <summary>
     /// A space suited to the data: for small images (up to 64 pixels) the CIFAR ResNets at two depths and two widths and a plain net,
     /// at the images' size and at most one smaller size; for larger images the ImageNet ResNet-18 at half and full width at sizes up
-    /// to the images' own; and in both, the offline pretrained <c>resnet18_cntk</c> when the images are colour or grey (pretrained
-    /// weights take three channels; grey is repeated). Few rows favour augmentation; the recipe ranges are the library's tested ones.
+    /// to the images' own; and in both, the offline pretrained <c>resnet18_cntk</c> (grey images are repeated into its three channels)
+    /// when the application carries ML.NET's <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package. Few rows favour augmentation; the
+    /// recipe ranges are the library's tested ones.
     /// </summary>
     /// <param name="imageSize">The images' (smaller) side in pixels.</param>
     /// <param name="channels">1 (grey) or 3 (colour).</param>
@@ -93,18 +94,15 @@ public sealed record CnnSearchSpace
         var sizes = small
             ? (size >= 32 ? new[] { size, size * 3 / 4 } : [size])
             : new[] { size, Math.Max(64, size / 2) };
-        IReadOnlyList<CnnSearchCandidate> candidates = small
+        IReadOnlyList<CnnSearchCandidate> fromScratch = small
             ?
             [
                 new("resnet20"), new("resnet20", new CifarResNetArguments { BlocksPerStage = 3, WidthMultiplier = 0.5 }),
                 new("resnet32"), new("resnet20", new CifarResNetArguments { BlocksPerStage = 3, WidthMultiplier = 2 }), new("plain20"),
-                new("resnet18_cntk", Weights: OfflineWeights),
             ]
-            :
-            [
-                new("resnet18"), new("resnet18", new ResNetArguments { Blocks = [2, 2, 2, 2], WidthMultiplier = 0.5 }),
-                new("resnet18_cntk", Weights: OfflineWeights),
-            ];
+            : [new("resnet18"), new("resnet18", new ResNetArguments { Blocks = [2, 2, 2, 2], WidthMultiplier = 0.5 })];
+        // The offline weights come with ML.NET's Microsoft.ML.DnnImageFeaturizer.ResNet18 package: offered when the application carries it.
+        IReadOnlyList<CnnSearchCandidate> candidates = DnnFeaturizerResNet18.IsAvailable() ? [.. fromScratch, new("resnet18_cntk", Weights: OfflineWeights)] : fromScratch;
         return new CnnSearchSpace
         {
             Candidates = candidates,

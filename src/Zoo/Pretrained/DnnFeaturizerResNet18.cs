@@ -41,6 +41,13 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
         ? new DnnFeaturizerResNet18(ResNet.Cntk18(numClasses), zeros(1, 3, Size, Size))
         : throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, $"{RegistryName} takes 3-channel (RGB) images.");
 
+    /// <summary>Whether the package's files are in <paramref name="modelFolder"/> (default: the application's output), so <see cref="Import"/> can read them.</summary>
+    public static bool IsAvailable(string? modelFolder = null)
+    {
+        var folder = modelFolder ?? DefaultModelFolder;
+        return File.Exists(Path.Combine(folder, "ResNet18Onnx", "ResNet18.onnx")) && File.Exists(Path.Combine(folder, "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
+    }
+
     /// <summary>Imports the package's ResNet-18 with a fresh classifier for <paramref name="numClasses"/> classes.</summary>
     /// <param name="modelFolder">The <c>DnnImageModels</c> folder (default: the application's output, where the package puts it).</param>
     /// <param name="numClasses">Classes of the new classifier.</param>

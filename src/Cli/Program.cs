@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using MLNetCnn.Cli;
 
-// Ctrl+C (and SIGTERM) ask the running command to stop at the next batch; a second Ctrl+C ends the process at once.
+// Ctrl+C and SIGTERM ask the running command to stop at the next batch; a second one ends the process at once (a command
+// stuck in a read that no batch ends, or a user who will not wait, is not held hostage).
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -10,7 +11,7 @@ Console.CancelKeyPress += (_, e) =>
 };
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
-    context.Cancel = true;
+    context.Cancel = !interrupt.IsCancellationRequested;
     interrupt.Cancel();
 });
 return await CliApp.RunAsync(args, CliConsole.ForProcess(), interrupt.Token);

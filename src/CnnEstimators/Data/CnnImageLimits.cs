@@ -29,13 +29,17 @@ public static class CnnImageLimits
 
     /// <summary>
     /// Refuses an image file whose header declares more than <see cref="MaxPixels"/> pixels, reading only the header
-    /// (PNG, JPEG, GIF, BMP and WebP; a file of another format, or too short to tell, passes and is left to the decoder).
+    /// (PNG, JPEG, GIF, BMP and WebP; a file of another format, or too short to tell, passes and is left to the decoder), and one
+    /// of no bytes, which is empty or not a regular file at all (a FIFO named like an image would block the reader forever), before opening it.
     /// </summary>
-    /// <exception cref="InvalidDataException">The declared size is over the limit; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">The declared size is over the limit, or the file has no bytes; the message names the file.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static void CheckFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // A FIFO, socket or device reports no length: its size is all that can be asked of it without opening it.
+        if (new FileInfo(path) is { Exists: true, Length: 0 })
+            throw new InvalidDataException($"Image '{path}' has no bytes: it is empty, or not a regular file (a FIFO, socket or device); it was not opened. Remove it.");
         if (ImageHeader.ReadSize(path) is var (width, height))
             Check(width, height, $"Image '{path}' (as its header declares)", "; it was not decoded");
     }

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Microsoft.ML;
 
 namespace MLNetCnn;
@@ -57,18 +58,30 @@ public static class ImageFolder
 
     /// <summary>
     /// Every image file under <paramref name="folder"/>, in its sub-folders too, as full paths in a stable (ordinal) order, each
-    /// checked against <see cref="CnnImageLimits.MaxPixels"/> by its header before anything decodes it. The one walk over image
+    /// checked against <see cref="CnnImageLimits.MaxPixels"/> by its header before anything decodes it. Links to folders below it are
+    /// not followed (a link back up the tree would relabel other classes and loop); links to files are read. The one walk over image
     /// folders that training, prediction and featurization share.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">An image's header declares more pixels than the limit.</exception>
+    /// <exception cref="InvalidDataException">An image's header declares more pixels than the limit, or a file has no bytes (empty, or a
+    /// FIFO, socket or device named like an image, refused before it is opened).</exception>
     public static IReadOnlyList<string> Files(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Image folder '{folder}' does not exist.");
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(IsImage)
-            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        // Links to folders are not followed: one back up the tree (class/loop -> ..) would list the other classes' images under
+        // this class, and loop until paths grow too long. Links to files are read.
+        var walk = new FileSystemEnumerable<string>(folder, (ref FileSystemEntry entry) => entry.ToFullPath(), new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = 0,
+        })
+        {
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && IsImage(entry.FileName.ToString()),
+        };
+        var files = walk.Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
         files.ForEach(CnnImageLimits.CheckFile);
         return files;
     }

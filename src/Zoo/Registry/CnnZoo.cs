@@ -166,10 +166,22 @@ public static class CnnZoo
     /// Where weights files are fetched from: <c>MLNETCNN_WEIGHTS_URL</c> when set, else torchvision's
     /// <c>https://download.pytorch.org/models/</c>. Point it at a mirror behind a firewall (the file names stay torchvision's).
     /// </summary>
+    /// <exception cref="ArgumentException">The URL set, or <c>MLNETCNN_WEIGHTS_URL</c> when it is read, is not an absolute http or https URL.</exception>
     public static Uri WeightsBaseUrl
     {
         get => WeightsLocation.BaseUrl;
         set => WeightsLocation.BaseUrl = value;
+    }
+
+    /// <summary>
+    /// How long a weights download may wait for the server's answer or its next bytes before it fails (default 60 s): a server that
+    /// sends headers and then nothing does not hang the caller.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public static TimeSpan WeightsDownloadIdleTimeout
+    {
+        get => WeightsLocation.DownloadIdleTimeout;
+        set => WeightsLocation.DownloadIdleTimeout = value;
     }
 
     /// <summary>

@@ -30,6 +30,48 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Read_ALinkBackUpTheTree_IsNotFollowed_AndImagesKeepTheirClass()
+    {
+        using var folder = new TempFolder();
+        foreach (var label in new[] { "a", "b" })
+        {
+            Directory.CreateDirectory(folder.File(label));
+            for (var i = 0; i < 3; i++)
+                File.WriteAllBytes(Path.Combine(folder.File(label), $"{i}.png"), [1, 2, 3]);
+        }
+        Directory.CreateSymbolicLink(Path.Combine(folder.File("a"), "loop"), "..");
+        File.CreateSymbolicLink(Path.Combine(folder.File("a"), "linked.png"), Path.Combine(folder.File("b"), "0.png"));
+
+        var rows = ImageFolder.Read(folder.Path);
+
+        rows.Select(r => (r.Label, Path.GetFileName(r.ImagePath))).Should().Equal(
+            ("a", "0.png"), ("a", "1.png"), ("a", "2.png"), ("a", "linked.png"), ("b", "0.png"), ("b", "1.png"), ("b", "2.png"));
+    }
+
+    [Fact]
+    public async Task Read_AFifoNamedLikeAnImage_IsRefusedWithoutOpeningIt()
+    {
+        using var folder = new TempFolder();
+        foreach (var label in new[] { "a", "b" })
+        {
+            Directory.CreateDirectory(folder.File(label));
+            File.WriteAllBytes(Path.Combine(folder.File(label), "0.png"), [1, 2, 3]);
+        }
+        var fifo = Path.Combine(folder.File("b"), "fifo.png");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            mkfifo.WaitForExit();
+
+        // Opening a FIFO blocks until a writer comes: a reader that opened it would never return.
+        var read = Task.Run(() => ImageFolder.Read(folder.Path));
+        var finished = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (finished != read)
+            System.Diagnostics.Process.Start("sh", ["-c", $"echo > '{fifo}'"]);   // a writer releases the blocked reader, so the test run can end
+        finished.Should().BeSameAs(read, "the FIFO is refused before it is opened");
+        await FluentActions.Awaiting(() => read).Should().ThrowAsync<InvalidDataException>()
+            .WithMessage($"*'{fifo}' has no bytes*not a regular file (a FIFO, socket or device)*");
+    }
+
+    [Fact]
     public void Read_BadLayouts_SayWhatIsWrongAndHowToFixIt()
     {
         using var folder = new TempFolder();

@@ -175,6 +175,90 @@ public sealed class PretrainedWeightsTests : IDisposable
     }
 
     [Fact]
+    public void RedirectToAnotherHost_IsRefused_AndCachesNothing()
+    {
+        var (_, entry) = ServeResNet20();
+        var elsewhere = new UriBuilder(server.BaseUrl) { Host = "localhost" }.Uri;   // the same server under another name: another host to the client
+        server.Redirect(entry.FileName, new Uri(elsewhere, entry.FileName).AbsoluteUri);
+
+        FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<IOException>()
+            .WithMessage($"*redirected to {elsewhere}*another host; refused, nothing was cached*WeightsBaseUrl*");
+        Directory.GetFiles(CacheFolder).Should().BeEmpty();
+        server.Requests.Should().Be(1, "the other host was not asked");
+    }
+
+    [Fact]
+    public async Task RedirectWithinTheHost_IsFollowed_AndALoopIsRefused()
+    {
+        var (source, entry) = ServeResNet20();
+        var bytes = await File.ReadAllBytesAsync(await CnnZoo.FetchWeightsAsync("resnet20", name));
+        File.Delete(Path.Combine(CacheFolder, entry.FileName));
+        server.Add("moved.pth", bytes);
+        server.Redirect(entry.FileName, "/models/moved.pth");
+
+        using var model = CnnZoo.Create("resnet20", numClasses: 10, weights: name);
+        model.state_dict()["fc.weight"].eq(source.state_dict()["fc.weight"]).all().item<bool>().Should().BeTrue();
+
+        File.Delete(Path.Combine(CacheFolder, entry.FileName));
+        server.Redirect("moved.pth", "/models/" + entry.FileName);
+        FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<IOException>()
+            .WithMessage("*more than 5 redirects*");
+    }
+
+    [Fact]
+    public void EndlessBody_IsCutAtWhatTheFileCanNeed_AndCachesNothing()
+    {
+        var (_, entry) = ServeResNet20();
+        server.Mode = WeightsServer.Behaviour.Endless;
+
+        FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<IOException>()
+            .WithMessage($"*{entry.FileName}*sent more than such a file can need*269,722 parameters*nothing was cached*");
+        Directory.GetFiles(CacheFolder).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void ServerThatGoesQuiet_FailsAfterTheIdleTimeout()
+    {
+        ServeResNet20();
+        server.Mode = WeightsServer.Behaviour.Silent;
+        var previous = CnnZoo.WeightsDownloadIdleTimeout;
+        CnnZoo.WeightsDownloadIdleTimeout = TimeSpan.FromSeconds(1);
+        try
+        {
+            FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<IOException>()
+                .WithMessage("*no data for 1 s (CnnZoo.WeightsDownloadIdleTimeout); nothing was cached*");
+            Directory.GetFiles(CacheFolder).Should().BeEmpty();
+        }
+        finally
+        {
+            CnnZoo.WeightsDownloadIdleTimeout = previous;
+        }
+    }
+
+    [Fact]
+    public async Task TemporaryFileOfADeadDownload_IsRemovedByTheNext()
+    {
+        var (_, entry) = ServeResNet20();
+        Directory.CreateDirectory(CacheFolder);
+        var dead = Enumerable.Range(0, 1000).Select(i => 4_000_000 - i).First(pid => !Directory.Exists($"/proc/{pid}"));
+        var left = Path.Combine(CacheFolder, $".{entry.FileName}.{dead}-0123456789abcdef.download");
+        await File.WriteAllTextAsync(left, "half a file, its process killed");
+
+        await CnnZoo.FetchWeightsAsync("resnet20", name);
+
+        File.Exists(left).Should().BeFalse();
+        Directory.GetFiles(CacheFolder).Should().Equal(Path.Combine(CacheFolder, entry.FileName));
+    }
+
+    [Fact]
+    public void WeightsBaseUrl_OtherThanHttp_IsRefused()
+    {
+        FluentActions.Invoking(() => CnnZoo.WeightsBaseUrl = new Uri("file:///etc/")).Should().Throw<ArgumentException>()
+            .WithMessage("*must be an absolute http or https URL; got 'file:///etc/'*");
+        CnnZoo.WeightsBaseUrl.Should().Be(server.BaseUrl, "a refused value changes nothing");
+    }
+
+    [Fact]
     public void UnknownWeights_ListThoseThatExist_AndNameTheArchitecturesThatHaveThem()
     {
         FluentActions.Invoking(() => CnnZoo.Create("resnet18", weights: "IMAGENET1K_V2")).Should().Throw<ArgumentException>()

@@ -12,6 +12,7 @@ public sealed class WeightsServer : IDisposable
     private readonly HttpListener listener = new();
     private readonly Dictionary<string, byte[]> files = new();
     private readonly Task loop;
+    private readonly CancellationTokenSource stopping = new();
     private int requests;
 
     public WeightsServer()
@@ -33,11 +34,26 @@ public sealed class WeightsServer : IDisposable
     /// <summary>How the next requests are answered.</summary>
     public Behaviour Mode { get; set; } = Behaviour.Serve;
 
+    // Requested name -> the location a 302 answer sends it to.
+    private readonly Dictionary<string, string> redirects = new();
+
+    /// <summary>Answers requests for <paramref name="fileName"/> with a 302 to <paramref name="location"/> (relative or absolute).</summary>
+    public void Redirect(string fileName, string location)
+    {
+        lock (redirects) redirects[fileName] = location;
+    }
+
     public enum Behaviour
     {
         Serve,
         CutShort,
         Trickle,
+
+        /// <summary>A body without a length that never ends.</summary>
+        Endless,
+
+        /// <summary>Headers and one byte, then nothing until the server is disposed.</summary>
+        Silent,
     }
 
     public void Add(string fileName, byte[] content)
@@ -47,6 +63,7 @@ public sealed class WeightsServer : IDisposable
 
     public void Dispose()
     {
+        stopping.Cancel();
         listener.Stop();
         listener.Close();
         try
@@ -85,6 +102,22 @@ public sealed class WeightsServer : IDisposable
         var response = context.Response;
         try
         {
+            string? location;
+            lock (redirects) redirects.TryGetValue(name, out location);
+            if (location is not null)
+            {
+                response.StatusCode = 302;
+                response.RedirectLocation = location;
+                response.Close();
+                return;
+            }
+            if (Mode == Behaviour.Endless)
+            {
+                response.SendChunked = true;
+                var chunk = new byte[1 << 16];
+                while (true)
+                    await response.OutputStream.WriteAsync(chunk);   // until the client goes away
+            }
             if (content is null)
             {
                 response.StatusCode = 404;
@@ -97,6 +130,11 @@ public sealed class WeightsServer : IDisposable
                 case Behaviour.CutShort:
                     await response.OutputStream.WriteAsync(content.AsMemory(0, content.Length / 2));
                     response.Abort();
+                    return;
+                case Behaviour.Silent:
+                    await response.OutputStream.WriteAsync(content.AsMemory(0, 1));
+                    await response.OutputStream.FlushAsync();
+                    await Task.Delay(Timeout.Infinite, stopping.Token);
                     return;
                 case Behaviour.Trickle:
                     for (var i = 0; i < content.Length; i++)
@@ -111,7 +149,7 @@ public sealed class WeightsServer : IDisposable
             }
             response.Close();
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // the client went away (a cancelled download): nothing to answer
         }

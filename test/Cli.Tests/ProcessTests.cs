@@ -5,6 +5,7 @@ using MLNetCnn.Cli.Tests.Support;
 namespace MLNetCnn.Cli.Tests;
 
 /// <summary>The tool as a process: exit codes, plain progress lines when redirected, Ctrl+C and --resume.</summary>
+[Collection(ProcessCollection.Name)]
 public class ProcessTests
 {
     [Fact]

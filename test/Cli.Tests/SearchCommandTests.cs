@@ -7,6 +7,7 @@ using MLNetCnn.Cli.Tests.Support;
 namespace MLNetCnn.Cli.Tests;
 
 /// <summary><c>mlnetcnn search</c>: outputs as <c>train</c> writes them plus the trials and the front; resumable; shared by workers.</summary>
+[Collection(ProcessCollection.Name)]
 public class SearchCommandTests
 {
     // The search's command line: these defaults, unless `more` gives the option itself.

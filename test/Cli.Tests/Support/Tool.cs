@@ -23,12 +23,18 @@ public static class Tool
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    /// <summary>Starts the tool as a process with redirected output (so it prints plain lines).</summary>
+    /// <summary>
+    /// Starts the tool as a process with redirected output (so it prints plain lines) and Ctrl+C's signal handled as a
+    /// terminal user's tool has it.
+    /// </summary>
     public static Process Start(params string[] args)
     {
         if (!File.Exists(Dll))
             throw new FileNotFoundException($"The tool is not built at '{Dll}'; build the solution.", Dll);
-        return Process.Start(new ProcessStartInfo("dotnet", [Dll, .. args])
+        // A shell without job control starts its background commands with SIGINT ignored, and every process below inherits
+        // that (Process.Start keeps ignored signals ignored): a test run started that way would see the tool rightly ignore
+        // Ctrl+C. env resets SIGINT to its default before it starts the tool.
+        return Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", Dll, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -29,7 +29,10 @@ internal static class ClassifierCheckpoint
         int[]? VectorShape, float PixelScale, float[] Mean, float[] Std, string ImageColumnName, string ScoreColumnName,
         string PredictedLabelColumnName, string[] LabelValues, int BatchSize, bool SkipUnreadableImages, List<CnnEpochMetrics> History,
         bool TestTimeFlip = false, bool Quantized = false, int? TestTimeCropSize = null, string? ArchitectureArguments = null,
-        CnnTrainingEnd? TrainingEnd = null, string? TrainerOptions = null);
+        CnnTrainingEnd? TrainingEnd = null, string? TrainerOptions = null, string? QuantizedDigest = null);
+
+    // Entries beyond these sizes are no classifier's: refused before they are inflated.
+    private const long MaxConfigBytes = 64L << 20, MaxGraphOverWeightsBytes = 16L << 20;
 
     /// <exception cref="NotSupportedException">The model could not be rebuilt when loading, or the label has no text values; the message says why.</exception>
     public static void Save(string path, Contents contents)
@@ -43,11 +46,16 @@ internal static class ClassifierCheckpoint
             contents.ImageColumnName, outputs.ScoreName, outputs.PredictedLabelName, labels, contents.BatchSize, contents.SkipUnreadableImages,
             contents.History.ToList(), contents.TestTime?.Flip ?? false, contents.QuantizedGraph is not null, contents.TestTime?.CropSize,
             CnnZoo.ArgumentsToJson(model.Arguments), contents.TrainingEnd, contents.TrainerOptions?.ToJson());
+        var weightStream = new MemoryStream();
+        model.save(weightStream);   // closes the stream; its bytes stay readable
+        var weightBytes = weightStream.ToArray();
+        if (contents.QuantizedGraph is { } graphBytes)
+            config = config with { QuantizedDigest = QuantizedDigest(weightBytes, graphBytes) };
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create);
             using (var weights = zip.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
-                model.save(weights);
+                weights.Write(weightBytes);
             using (var json = zip.CreateEntry(ConfigEntry).Open())
                 JsonSerializer.Serialize(json, config);
             if (contents.QuantizedGraph is { } quantized)
@@ -70,8 +78,14 @@ internal static class ClassifierCheckpoint
         CnnTrainerOptions? trainerOptions = null;
         try
         {
+            var records = ZipLayout.Read(path, "an MLNetCnn classifier file");
+            if (records.Keys.FirstOrDefault(n => n is not (WeightsEntry or ConfigEntry or QuantizedEntry)) is string unknown)
+                throw Corrupt(path, $"it holds an entry '{unknown}' that a classifier file does not have");
+            if (records.TryGetValue(WeightsEntry, out var weightsRecord) && weightsRecord.Method != 0)
+                throw Corrupt(path, $"'{WeightsEntry}' is compressed; MLNetCnn stores it as is");
+            var maxGraphBytes = (weightsRecord?.Bytes ?? 0) + MaxGraphOverWeightsBytes;
             using var zip = ZipFile.OpenRead(path);
-            config = JsonSerializer.Deserialize<Config>(ZipIntegrity.ReadVerified(Entry(zip, path, ConfigEntry), path)) ?? throw Corrupt(path, "empty configuration");
+            config = JsonSerializer.Deserialize<Config>(ZipIntegrity.ReadVerified(Entry(zip, path, ConfigEntry), path, MaxConfigBytes)) ?? throw Corrupt(path, "empty configuration");
             if (config.Version != FormatVersion)
                 throw Corrupt(path, $"format version {config.Version}; this MLNetCnn reads version {FormatVersion}");
             if (CheckpointConfigProblems(config) is { Count: > 0 } problems)
@@ -79,7 +93,7 @@ internal static class ClassifierCheckpoint
             if (!CnnZoo.IsRegistered(config.Architecture))
                 throw new InvalidDataException(
                     $"'{path}': architecture '{config.Architecture}' is not registered; register it with CnnZoo.Register before loading.");
-            var weights = ZipIntegrity.ReadVerified(Entry(zip, path, WeightsEntry), path);
+            var weights = ZipIntegrity.ReadVerified(Entry(zip, path, WeightsEntry), path, long.MaxValue);   // stored: no larger than the file
             model = CnnZoo.Create(config.Architecture, config.NumClasses, config.InChannels,
                 arguments: CnnZoo.ArgumentsFromJson(config.Architecture, config.ArchitectureArguments));
             if (model.FixedImageSize is int size ? config.Height != size || config.Width != size : Math.Min(config.Height, config.Width) < model.MinImageSize)
@@ -87,7 +101,12 @@ internal static class ClassifierCheckpoint
                                     $"({(model.FixedImageSize is int s ? $"only {s}x{s}" : $"at least {model.MinImageSize}x{model.MinImageSize}")})");
             WeightFile.LoadTorchSharpInto(model, config.Architecture, new MemoryStream(weights, writable: false), $"{path}!{WeightsEntry}");
             if (config.Quantized)
-                quantized = ReadQuantizedGraph(zip, path);
+            {
+                quantized = ReadQuantizedGraph(zip, path, maxGraphBytes);
+                if (config.QuantizedDigest != QuantizedDigest(weights, quantized))
+                    throw Corrupt(path, $"'{QuantizedEntry}' was not made from these weights (its digest in '{ConfigEntry}' does not match); " +
+                                        "a swapped or edited graph would score with other weights than the file's");
+            }
             trainerOptions = config.TrainerOptions is string json ? CnnTrainerOptions.FromJson(json) : null;
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException)
@@ -105,9 +124,9 @@ internal static class ClassifierCheckpoint
     }
 
     // The int8 graph, checked to be one: a file whose entry was swapped for a float or foreign graph is refused.
-    private static byte[] ReadQuantizedGraph(ZipArchive zip, string path)
+    private static byte[] ReadQuantizedGraph(ZipArchive zip, string path, long maxBytes)
     {
-        var bytes = ZipIntegrity.ReadVerified(Entry(zip, path, QuantizedEntry), path);
+        var bytes = ZipIntegrity.ReadVerified(Entry(zip, path, QuantizedEntry), path, maxBytes);
         Onnx.ModelProto graph;
         try
         {
@@ -117,7 +136,19 @@ internal static class ClassifierCheckpoint
         {
             throw Corrupt(path, $"'{QuantizedEntry}' is not an ONNX model ({e.Message})");
         }
+        OnnxExternalData.Refuse(graph, $"'{path}' (entry '{QuantizedEntry}')");
         return Quantization.QdqRewriter.IsQuantized(graph.Graph) ? bytes : throw Corrupt(path, $"'{QuantizedEntry}' holds no quantized graph");
+    }
+
+    // Ties the int8 graph to the weights it was quantized from: SHA-256 over both, hex. It catches a graph swapped or edited
+    // after saving; it is no signature (whoever rewrites the file can rewrite the digest), as the README says.
+    private static string QuantizedDigest(byte[] weights, byte[] graph)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes((long)weights.Length));
+        hash.AppendData(weights);
+        hash.AppendData(graph);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     // Sizes beyond these are corrupt files, refused before anything is allocated for them.

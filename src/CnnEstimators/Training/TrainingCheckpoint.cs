@@ -58,8 +58,16 @@ internal sealed class TrainingCheckpoint
         var entries = new Dictionary<string, byte[]>();
         try
         {
+            // Every entry is written stored, so none can inflate beyond the file; one that is compressed or unknown is no checkpoint's.
+            foreach (var record in ZipLayout.Read(path, "an MLNetCnn training checkpoint").Values)
+            {
+                if (!KnownEntries.Contains(record.Name))
+                    throw Corrupt(path, $"it holds an entry '{record.Name}' that a training checkpoint does not have");
+                if (record.Method != 0)
+                    throw Corrupt(path, $"entry '{record.Name}' is compressed; MLNetCnn stores every entry as is");
+            }
             foreach (var entry in zip.Entries)
-                entries[entry.FullName] = ZipIntegrity.ReadVerified(entry, path);
+                entries[entry.FullName] = ZipIntegrity.ReadVerified(entry, path, long.MaxValue);
         }
         catch (InvalidDataException e)
         {
@@ -115,6 +123,8 @@ internal sealed class TrainingCheckpoint
         : null;
 
     private const string AverageEntry = "ema.safetensors";
+    private static readonly string[] KnownEntries =
+        ["model.bin", "optimizer.bin", "generator.bin", "default_generator.bin", "best.safetensors", AverageEntry, StateEntry];
 
     private static ZipArchive Open(string path)
     {

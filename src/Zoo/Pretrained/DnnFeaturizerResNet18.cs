@@ -108,8 +108,11 @@ public sealed class DnnFeaturizerResNet18 : CnnModel
             throw new FileNotFoundException(
                 $"'{path}' is missing. Reference the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (it copies DnnImageModels/ to the output) " +
                 "or pass the folder that holds its ResNet18Onnx and ResNetPrepOnnx folders.", path);
-        try { return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{path}' is not an ONNX model ({e.Message}).", e); }
+        OnnxExternalData.Refuse(model, $"'{path}'");
+        return model;
     }
 
     // The mean image is the initializer the preprocessing graph subtracts (1 x 3 x 224 x 224, BGR, 0-255).

@@ -24,7 +24,7 @@ internal static class WeightFile
         using var scope = NewDisposeScope();
         var source = FormatOf(path) switch
         {
-            Format.PyTorch => ReadPyTorch(path),
+            Format.PyTorch => ReadPyTorch(path, StateBytes(model)),
             Format.Safetensors => ReadSafetensors(path),
             _ => ReadTorchSharp(path),
         };
@@ -65,22 +65,35 @@ internal static class WeightFile
         return TorchSharpFormat.Read(stream, path);
     }
 
-    private static Dictionary<string, Tensor> ReadPyTorch(string path)
+    private const string PyTorchStateDict = "a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format";
+    private const long MaxPickleBytes = 64L << 20, MaxRecordBytes = 4096;
+
+    // torch.save's zip: one top folder holding data.pkl, data/<n> (one storage each) and a few small records.
+    private static readonly string[] PyTorchRecords = ["byteorder", "version", ".format_version", ".storage_alignment", ".data/version", ".data/serialization_id"];
+
+    // The bytes the model's state takes; a file for it needs at most twice that (its tensors could be float64).
+    private static long StateBytes(nn.Module model)
+        => model.state_dict().Values.Sum(t => t.NumberOfElements * t.ElementSize);
+
+    private static Dictionary<string, Tensor> ReadPyTorch(string path, long modelBytes)
     {
-        ZipIntegrity.VerifyAll(path, "a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format");
+        var top = PyTorchTopFolder(path);
+        ZipIntegrity.VerifyAll(path, PyTorchStateDict, name => PyTorchEntryLimit(name, top, 2 * modelBytes), 2 * modelBytes + MaxPickleBytes);
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+            PickleAllowList.Check(ZipIntegrity.ReadVerified(zip.GetEntry($"{top}/data.pkl")!, path, MaxPickleBytes), $"'{path}' (entry '{top}/data.pkl')");
         Hashtable table;
         try
         {
-            // PyBridge's unpickler only rebuilds tensors and dicts; any other Python object stays an inert
-            // description, so a pickle that would run code is never executed.
+            // Every global the pickle names is on the allow-list (checked above), so unpickling only rebuilds tensors and dicts.
             table = PyTorchUnpickler.UnpickleStateDict(path);
         }
         // Whatever the unpickler or libtorch underneath it throws (a C++ exception surfaces as ExternalException, a string that
-        // claims gigabytes as OutOfMemoryException), the file is at fault.
+        // claims gigabytes as OutOfMemoryException), the file is at fault. libtorch's messages carry its C++ stack trace after
+        // the first line; the first line says what was wrong.
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new InvalidDataException(
-                $"'{path}' is not a PyTorch state_dict saved with torch.save(model.state_dict()) in the zip format ({e.Message}). " +
+                $"'{path}' is not {PyTorchStateDict} ({e.Message.Split('\n')[0].Trim()}). " +
                 "Full pickled models and other objects are refused; save only the state_dict.", e);
         }
         var result = new Dictionary<string, Tensor>(table.Count);
@@ -93,6 +106,29 @@ internal static class WeightFile
             result[key] = tensor;
         }
         return result;
+    }
+
+    // The folder every entry sits in (torch.save names it after the file); a file without data.pkl in one top folder is refused.
+    private static string PyTorchTopFolder(string path)
+    {
+        var records = ZipLayout.Read(path, PyTorchStateDict);
+        var tops = records.Keys.Select(n => n.Split('/')[0]).Distinct(StringComparer.Ordinal).ToList();
+        if (tops.Count != 1 || !records.ContainsKey($"{tops[0]}/data.pkl"))
+            throw ZipLayout.Refused(path, null, $"{PyTorchStateDict} holds one folder with a data.pkl; this one holds " +
+                                                $"{string.Join(", ", records.Keys.Take(5).Select(n => $"'{n}'"))}{(records.Count > 5 ? ", ..." : "")}");
+        return tops[0];
+    }
+
+    private static long? PyTorchEntryLimit(string name, string top, long maxTensorBytes)
+    {
+        if (!name.StartsWith(top + "/", StringComparison.Ordinal))
+            return null;
+        var rest = name[(top.Length + 1)..];
+        if (rest == "data.pkl")
+            return MaxPickleBytes;
+        if (PyTorchRecords.Contains(rest))
+            return MaxRecordBytes;
+        return rest.StartsWith("data/", StringComparison.Ordinal) && rest.Length > 5 && rest[5..].All(char.IsAsciiDigit) ? maxTensorBytes : null;
     }
 
     private static Dictionary<string, Tensor> ReadSafetensors(string path)

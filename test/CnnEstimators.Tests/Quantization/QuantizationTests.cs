@@ -109,6 +109,127 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
             .Should().Throw<NotSupportedException>().WithMessage("*int8*ONNX Runtime*");
     }
 
+    // The checkpoint's entries with one replaced (or added when absent), written again as a zip.
+    private static void RewriteEntry(string path, string name, Func<byte[], byte[]> change)
+    {
+        var entries = new List<(string Name, byte[] Bytes)>();
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+            foreach (var entry in zip.Entries)
+            {
+                using var stream = entry.Open();
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                entries.Add((entry.FullName, entry.FullName == name ? change(copy.ToArray()) : copy.ToArray()));
+            }
+        File.Delete(path);
+        using var rewritten = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+        foreach (var (entryName, bytes) in entries)
+        {
+            using var stream = rewritten.CreateEntry(entryName, entryName == "weights.bin"
+                ? System.IO.Compression.CompressionLevel.NoCompression : System.IO.Compression.CompressionLevel.Optimal).Open();
+            stream.Write(bytes);
+        }
+    }
+
+    [Fact]
+    public void Int8Checkpoint_WhoseGraphWasEditedOrSwapped_IsRefused_AndOneAskingForExternalData_Too()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("int8.mlnetcnn");
+        trained.Int8.SaveCheckpoint(file);
+        // An edit that keeps a valid, quantized graph: every scale of the graph doubled, the weights untouched.
+        RewriteEntry(file, "quantized.onnx", bytes =>
+        {
+            var graph = Onnx.ModelProto.Parser.ParseFrom(bytes);
+            foreach (var scale in graph.Graph.Initializer.Where(i => i.Name.Contains("scale", StringComparison.OrdinalIgnoreCase) && i.FloatData.Count > 0))
+                for (var i = 0; i < scale.FloatData.Count; i++)
+                    scale.FloatData[i] *= 2;
+            graph.ProducerName += " (edited)";
+            return Google.Protobuf.MessageExtensions.ToByteArray(graph);
+        });
+
+        FluentActions.Invoking(() => trained.Ml.Cnn().LoadClassifier(file)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*quantized.onnx*not made from these weights*");
+
+        // Whoever rewrites the digest as well still cannot make the graph read a file from outside: external data is refused.
+        trained.Int8.SaveCheckpoint(file);
+        byte[] weights = [], graphBytes = [];
+        RewriteEntry(file, "weights.bin", bytes => weights = bytes);
+        RewriteEntry(file, "quantized.onnx", bytes =>
+        {
+            var graph = Onnx.ModelProto.Parser.ParseFrom(bytes);
+            var tensor = graph.Graph.Initializer.First(i => i.RawData.Length > 0 || i.FloatData.Count > 0);
+            tensor.DataLocation = Onnx.TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(new Onnx.StringStringEntryProto { Key = "location", Value = "../../../etc/passwd" });
+            return graphBytes = Google.Protobuf.MessageExtensions.ToByteArray(graph);
+        });
+        RewriteEntry(file, "classifier.json", bytes =>
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(bytes)!;
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            hash.AppendData(BitConverter.GetBytes((long)weights.Length));
+            hash.AppendData(weights);
+            hash.AppendData(graphBytes);
+            json["QuantizedDigest"] = Convert.ToHexStringLower(hash.GetHashAndReset());
+            return System.Text.Encoding.UTF8.GetBytes(json.ToJsonString());
+        });
+
+        FluentActions.Invoking(() => trained.Ml.Cnn().LoadClassifier(file)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*quantized.onnx*external data*");
+    }
+
+    [Fact]
+    public void ModelZip_CheckGraphs_PassesTheSavedModel_AndRefusesAGraphAskingForExternalData()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("int8.zip");
+        trained.Ml.Model.Save(trained.Int8, trained.HeldOut.Schema, file);
+        CnnModelZip.CheckGraphs(file);
+
+        // The graph entry rewritten with one initializer moved to a file outside, as a hostile zip would ask.
+        string? graphEntry = null;
+        using (var zip = System.IO.Compression.ZipFile.Open(file, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.First(e => e.Name == "OnnxModel");
+            graphEntry = entry.FullName;
+            byte[] bytes;
+            using (var stream = entry.Open())
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+            var graph = Onnx.ModelProto.Parser.ParseFrom(bytes.AsSpan(4));
+            var tensor = graph.Graph.Initializer.First();
+            tensor.DataLocation = Onnx.TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(new Onnx.StringStringEntryProto { Key = "location", Value = "/etc/passwd" });
+            var edited = Google.Protobuf.MessageExtensions.ToByteArray(graph);
+            entry.Delete();
+            using var rewritten = zip.CreateEntry(graphEntry).Open();
+            rewritten.Write(BitConverter.GetBytes(edited.Length));
+            rewritten.Write(edited);
+        }
+
+        FluentActions.Invoking(() => CnnModelZip.CheckGraphs(file)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*{graphEntry}*external data*");
+    }
+
+    [Theory]
+    [InlineData("classifier.json", "appears twice")]
+    [InlineData("notes.txt", "does not have")]
+    public void Checkpoint_WithADuplicateOrUnknownEntry_IsRefused(string entry, string reason)
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("float.mlnetcnn");
+        trained.Float.SaveCheckpoint(file);
+        using (var zip = System.IO.Compression.ZipFile.Open(file, System.IO.Compression.ZipArchiveMode.Update))
+        using (var stream = zip.CreateEntry(entry).Open())
+            stream.Write("{}"u8);
+
+        FluentActions.Invoking(() => trained.Ml.Cnn().LoadClassifier(file)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*{entry}*{reason}*");
+    }
+
     [Fact]
     public void Calibration_IsDeterministic_AndPercentileAlsoAgrees()
     {

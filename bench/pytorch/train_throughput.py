@@ -1,4 +1,4 @@
-"""PyTorch eager peer of bench/TrainingThroughput: epochs of SGD over random images already in memory, the
+"""PyTorch eager peer of bench/TrainingThroughput: epochs of SGD (or AdamW, fused=True) over random images already in memory, the
 same model, batch and normalisation as the hand-written TorchSharp loop. Prints two images/s figures: the training
 loop alone, and end to end (model and optimiser creation included, as in the ML.NET trainer's Fit)."""
 import argparse, time, torch, torch.nn.functional as F
@@ -9,6 +9,7 @@ p.add_argument("--arch", default="resnet20"); p.add_argument("--channels", type=
 p.add_argument("--size", type=int, default=28); p.add_argument("--batch", type=int, default=128)
 p.add_argument("--rows", type=int, default=2560); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--epochs", type=int, default=1); p.add_argument("--device", default="cpu")
+p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
@@ -16,7 +17,10 @@ images = torch.randint(0, 256, (a.rows, a.channels, a.size, a.size), dtype=torch
 targets = torch.arange(a.rows) % 10
 created = time.perf_counter()
 model = create(a.arch, 10, a.channels).to(a.device).train()
-optimizer = torch.optim.SGD(model.parameters(), 0.05, momentum=0.9, weight_decay=5e-4)
+if a.optimizer == "adamw":
+    optimizer = torch.optim.AdamW(model.parameters(), 0.002, weight_decay=5e-4, fused=True)
+else:
+    optimizer = torch.optim.SGD(model.parameters(), 0.05, momentum=0.9, weight_decay=5e-4)
 start = time.perf_counter()
 for epoch in range(a.epochs):
     order = torch.randperm(a.rows)

@@ -35,24 +35,19 @@ internal sealed class FineTuningSchedule
     /// <summary>Backbone and head get their own optimiser groups (only then: a plain run keeps one group, and its checkpoints their shape).</summary>
     public bool UsesGroups => options.FineTuning.FreezeEpochs > 0 || options.FineTuning.BackboneLearningRateFactor != 1;
 
-    /// <summary>The optimiser over the model's parameters, in two groups (backbone, head) when fine-tuning.</summary>
+    /// <summary>
+    /// The optimiser over the model's parameters, in two groups (backbone, head) when fine-tuning. AdamW and SGD run libtorch's
+    /// fused kernels (<see cref="Fused.AdamW"/>, <see cref="Fused.SGD"/>); Adam is TorchSharp's.
+    /// </summary>
     public OptimizerHelper CreateOptimizer(CnnModel model)
     {
-        if (!UsesGroups)
-            return options.Optimizer.Kind switch
-            {
-                CnnOptimizer.Adam => optim.Adam(model.parameters(), options.Optimizer.LearningRate, weight_decay: options.Optimizer.WeightDecay),
-                CnnOptimizer.AdamW => optim.AdamW(model.parameters(), options.Optimizer.LearningRate, weight_decay: options.Optimizer.WeightDecay),
-                _ => optim.SGD(model.parameters(), options.Optimizer.LearningRate, momentum: options.Optimizer.Momentum, weight_decay: options.Optimizer.WeightDecay,
-                    nesterov: options.Optimizer.Nesterov && options.Optimizer.Momentum > 0),
-            };
         var (rate, momentum, decay, nesterov) = (options.Optimizer.LearningRate, options.Optimizer.Momentum, options.Optimizer.WeightDecay, options.Optimizer.Nesterov && options.Optimizer.Momentum > 0);
+        IEnumerable<Parameter>[] groups = UsesGroups ? [backbone, head] : [model.parameters()];
         return options.Optimizer.Kind switch
         {
-            CnnOptimizer.Adam => optim.Adam([new Adam.ParamGroup(backbone, rate, weight_decay: decay), new Adam.ParamGroup(head, rate, weight_decay: decay)], rate),
-            CnnOptimizer.AdamW => optim.AdamW([new AdamW.ParamGroup(backbone, rate, weight_decay: decay), new AdamW.ParamGroup(head, rate, weight_decay: decay)], rate),
-            _ => optim.SGD([new SGD.ParamGroup(backbone, rate, momentum, weight_decay: decay, nesterov: nesterov),
-                new SGD.ParamGroup(head, rate, momentum, weight_decay: decay, nesterov: nesterov)], rate),
+            CnnOptimizer.Adam => optim.Adam(groups.Select(g => new Adam.ParamGroup(g, rate, weight_decay: decay)), rate, weight_decay: decay),
+            CnnOptimizer.AdamW => new Fused.AdamW(groups.Select(g => new AdamW.ParamGroup(g, rate, weight_decay: decay)), rate, decay),
+            _ => new Fused.SGD(groups.Select(g => new SGD.ParamGroup(g, rate, momentum, weight_decay: decay, nesterov: nesterov)), rate, momentum, decay, nesterov),
         };
     }
 

@@ -231,6 +231,20 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
     }
 
     [Fact]
+    public void Checkpoint_WhoseConfigurationInflatesPastItsCap_IsRefusedBeforeItIsRead()
+    {
+        using var folder = new TempFolder();
+        var file = folder.File("bomb.mlnetcnn");
+        trained.Float.SaveCheckpoint(file);
+        // 65 MiB of spaces before the real configuration deflate to some 65 KB: a bomb a JSON reader would buffer whole.
+        RewriteEntry(file, "classifier.json", bytes => [.. Enumerable.Repeat((byte)' ', 65 << 20), .. bytes]);
+        new FileInfo(file).Length.Should().BeLessThan(10L << 20, "the bomb is small on disk");
+
+        FluentActions.Invoking(() => trained.Ml.Cnn().LoadClassifier(file)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*{file}*classifier.json*declares*at most {64 << 20:N0}*");
+    }
+
+    [Fact]
     public void Calibration_IsDeterministic_AndPercentileAlsoAgrees()
     {
         using var again = trained.Float.Quantize(trained.Calibration);

@@ -5,8 +5,11 @@ namespace MLNetCnn.Cli.Tests.Layering;
 
 /// <summary>
 /// The README's layering claim, checked on the sources: inside each project, a folder uses only types of folders below it
-/// (all types share one namespace, so the compiler does not see this). A type is the folder of the file that declares it at
-/// the top level; a use is its name where a type can stand (not a member after a dot, not a method being declared or called).
+/// (most types share a few namespaces, so the compiler does not see this). A type is the folder of the file that declares it at
+/// the top level; a use is its name where a type can stand (not a member after a dot, not a method being declared or called)
+/// in a file that sees its namespace (the same or a nested one, or a using of it), or its name qualified by its namespace's
+/// last part (Fused.AdamW): a type named like TorchSharp's AdamW, in a namespace of its own, is not used by a file that names
+/// the enum member CnnOptimizer.AdamW.
 /// </summary>
 public class FolderLayeringTests
 {
@@ -48,20 +51,31 @@ public class FolderLayeringTests
         var files = Directory.EnumerateFiles(projectRoot, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Select(f => (Path: f, Folder: FolderOf(projectRoot, f), Code: Code(File.ReadAllText(f))))
+            .Select(f => (f.Path, f.Folder, f.Code, Namespace: FileNamespace.Match(f.Code).Groups[1].Value))
             .ToList();
         var level = levels.SelectMany((folders, i) => folders.Select(f => (f, i))).ToDictionary(x => x.f, x => x.i);
         files.Select(f => f.Folder).Distinct().Should().OnlyContain(f => level.ContainsKey(f), $"every folder of {project} must have a place in the layering");
-        var owner = files.SelectMany(f => TopLevelType.Matches(f.Code).Select(m => (Type: m.Groups[1].Value, f.Folder)))
-            .GroupBy(t => t.Type).ToDictionary(g => g.Key, g => g.Select(t => t.Folder).Distinct().ToList());
+        var owner = files.SelectMany(f => TopLevelType.Matches(f.Code).Select(m => (Type: m.Groups[1].Value, f.Folder, f.Namespace)))
+            .GroupBy(t => t.Type).ToDictionary(g => g.Key, g => g.Select(t => (t.Folder, t.Namespace)).Distinct().ToList());
 
         var violations = new List<string>();
         foreach (var file in files)
-            foreach (var (type, folders) in owner)
-                foreach (var folder in folders.Where(f => f != file.Folder && level[f] >= level[file.Folder]))
-                    if (Regex.IsMatch(file.Code, $@"(?<![.\w]){type}\b(?!\s*\()") || Regex.IsMatch(file.Code, $@"\bnew\s+{type}\s*\("))
+            foreach (var (type, declarations) in owner)
+                foreach (var (folder, space) in declarations.Where(d => d.Folder != file.Folder && level[d.Folder] >= level[file.Folder]))
+                    if (Uses(file.Code, file.Namespace, type, space))
                         violations.Add($"{Path.GetRelativePath(projectRoot, file.Path)} ({file.Folder}) uses {type} of {folder}");
 
         violations.Should().BeEmpty($"folders of {project} depend one way, lower to higher ({string.Join(" < ", levels.Select(l => string.Join("/", l)))})");
+    }
+
+    private static readonly Regex FileNamespace = new(@"^namespace\s+([\w.]+)\s*;", RegexOptions.Multiline);
+
+    // Whether code in namespace `where` names `type`, declared in namespace `space`, as the compiler would resolve it.
+    private static bool Uses(string code, string where, string type, string space)
+    {
+        var qualified = Regex.IsMatch(code, $@"\b{space.Split('.')[^1]}\.{type}\b");
+        var sees = space.Length == 0 || where == space || where.StartsWith(space + ".", StringComparison.Ordinal) || Regex.IsMatch(code, $@"^using\s+{Regex.Escape(space)}\s*;", RegexOptions.Multiline);
+        return qualified || (sees && (Regex.IsMatch(code, $@"(?<![.\w]){type}\b(?!\s*\()") || Regex.IsMatch(code, $@"\bnew\s+{type}\s*\(")));
     }
 
     [Fact]
@@ -72,6 +86,10 @@ public class FolderLayeringTests
         Regex.IsMatch(code, @"(?<![.\w])CnnTrainer\b(?!\s*\()").Should().BeFalse("a constructor call is matched by the new-pattern");
         Regex.IsMatch(code, @"\bnew\s+CnnTrainer\s*\(").Should().BeTrue();
         Regex.IsMatch(code, @"(?<![.\w])CnnExperiment\b(?!\s*\()").Should().BeFalse("comments and members after a dot are not uses");
+        Uses("namespace MLNetCnn;\nvar k = CnnOptimizer.AdamW; AdamW x;", "MLNetCnn", "AdamW", "MLNetCnn.Training.Fused").Should().BeFalse("that namespace is not seen");
+        Uses("namespace MLNetCnn.Training;\nvar o = new Fused.AdamW(g, 1, 0);", "MLNetCnn.Training", "AdamW", "MLNetCnn.Training.Fused").Should().BeTrue("a qualified use is a use");
+        Uses("namespace MLNetCnn;\nusing MLNetCnn.Training.Fused;\nAdamW x;", "MLNetCnn", "AdamW", "MLNetCnn.Training.Fused").Should().BeTrue("a using makes it seen");
+        Uses("namespace MLNetCnn.Data;\nCnnTrainer t;", "MLNetCnn.Data", "CnnTrainer", "MLNetCnn").Should().BeTrue("a nested namespace sees its parent's types");
     }
 
     private static string FolderOf(string projectRoot, string file)

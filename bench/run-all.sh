@@ -39,6 +39,10 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   echo
   run OptimizerStep --repeats 5 "${peer[@]}"
   echo
+  echo "## Channels-last against contiguous batches (train and eval images/s; what CnnMemoryFormat.Auto is chosen from)"
+  echo
+  run ChannelsLast --repeats 3 "${peer[@]}"
+  echo
   echo "## Featurization throughput (ResNet-18 pre-logits features at 3x224x224, 64 cached rows)"
   echo
   run Inference --rows 64 --repeats 5 "${peer[@]}"

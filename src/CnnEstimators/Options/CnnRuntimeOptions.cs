@@ -38,6 +38,18 @@ public sealed record CnnRuntimeOptions
     /// </summary>
     public CnnInferenceEngine InferenceEngine { get; init; } = CnnInferenceEngine.Auto;
 
+    /// <summary>
+    /// The training passes' number format: <see cref="CnnPrecision.Auto"/> is bf16 mixed precision on CPUs with bf16 units and float32
+    /// elsewhere. Whatever it is, the trained model is float32.
+    /// </summary>
+    public CnnPrecision Precision { get; init; } = CnnPrecision.Auto;
+
+    /// <summary>The memory layout of the batches TorchSharp runs: <see cref="CnnMemoryFormat.Auto"/> is channels-last where it was measured faster.</summary>
+    public CnnMemoryFormat MemoryFormat { get; init; } = CnnMemoryFormat.Auto;
+
+    // Tests only: run bf16 on a CPU without bf16 units (emulated by libtorch, slow but the same arithmetic), which users are refused.
+    internal bool EmulateBFloat16 { get; init; }
+
     internal IEnumerable<string> Problems()
     {
         if (!DeviceSelection.IsValid(Device))
@@ -52,6 +64,10 @@ public sealed record CnnRuntimeOptions
             yield return $"Runtime.MaxTrainingTime must be greater than zero; got {limit}.";
         if (ScoringBatchSize < 1)
             yield return $"Runtime.ScoringBatchSize must be at least 1; got {ScoringBatchSize}.";
+        if (!Enum.IsDefined(Precision))
+            yield return $"Runtime.Precision is not one of {string.Join(", ", Enum.GetNames<CnnPrecision>())}; got {Precision}.";
+        if (!Enum.IsDefined(MemoryFormat))
+            yield return $"Runtime.MemoryFormat is not one of {string.Join(", ", Enum.GetNames<CnnMemoryFormat>())}; got {MemoryFormat}.";
         if (!Enum.IsDefined(InferenceEngine))
             yield return $"Runtime.InferenceEngine is not one of {string.Join(", ", Enum.GetNames<CnnInferenceEngine>())}; got {InferenceEngine}.";
     }

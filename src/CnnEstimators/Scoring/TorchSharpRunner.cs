@@ -1,3 +1,4 @@
+using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using static TorchSharp.torch;
@@ -10,6 +11,7 @@ internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, 
 {
     private readonly object gate = new();
     private readonly PixelNormalization.Normalizer normalizer = preprocessing.Normalization.On(model.parameters().First().device);
+    private readonly bool channelsLast = ComputeFormat.ScoresChannelsLast(model, model.parameters().First().device_type);
 
     public override float[] Run(PixelBuffer batch)
     {
@@ -19,7 +21,7 @@ internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, 
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Model.eval();
-            return Forward(normalizer.Apply(batch.ToTensor())).cpu().data<float>().ToArray();
+            return Forward(ComputeFormat.Layout(normalizer.Apply(batch.ToTensor()), channelsLast)).cpu().data<float>().ToArray();
         }
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
 using MLNetCnn.Quantization;
@@ -29,7 +30,7 @@ namespace MLNetCnn;
 public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
 {
     // libtorch's default generator is process-wide: seeding it and building the model must not interleave with another run.
-    private static readonly object InitialisationGate = new();
+    internal static readonly object InitialisationGate = new();
     private const int StatisticsRows = 10_000;
     private readonly IHost host;
 
@@ -55,6 +56,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var started = options.Clock.GetTimestamp();
         using var channel = host.Start("Training");
         WarnOfSgdScaleRate(options, channel);
+        ComputeFormat.Precision(options.Runtime, DeviceSelection.Resolve(options.Runtime.Device).type);   // refused before the data is read
         var resumed = options.Checkpoint.ResumeFrom is string resume ? TrainingCheckpoint.Read(resume) : null;
         using var run = Prepare(trainData, validationData, resumed, channel);
         channel.Info(MessageSensitivity.None,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using TorchSharp;
@@ -25,6 +26,7 @@ internal sealed class TrainingSession
     private readonly BatchMixing mixing;
     private readonly Tensor? classWeights;
     private readonly CnnTrainerOptions recorded;
+    private readonly ComputeFormat format;
 
     /// <param name="options">The run's options.</param>
     /// <param name="model">The network, on <paramref name="device"/>.</param>
@@ -44,6 +46,8 @@ internal sealed class TrainingSession
         fineTuning = new FineTuningSchedule(model, options);
         mixing = new BatchMixing(options, model.NumClasses);
         this.classWeights = classWeights is null ? null : tensor(classWeights).to(device).DetachFromDisposeScope();
+        format = ComputeFormat.Resolve(options.Runtime, model, device.type);
+        Info($"Computing in {format.Summary}");
     }
 
     public List<CnnEpochMetrics> History { get; private set; } = [];
@@ -72,6 +76,7 @@ internal sealed class TrainingSession
         var plan = new LearningRatePlan(options, stepsPerEpoch);
         using var optimizer = fineTuning.CreateOptimizer(model);
         using var generator = new Generator((ulong)seed);
+        using var lowPrecision = LowPrecisionCopy();
         var state = (EpochsDone: 0, BestScore: double.NegativeInfinity, SinceBest: 0, BestEpoch: 0);
         Dictionary<string, Tensor>? best = null;
 
@@ -90,9 +95,10 @@ internal sealed class TrainingSession
             : null;
         (CnnTrainingEndReason Reason, string Message, int StepsIntoNextEpoch) ending;
         model.UseGenerator(generator);   // dropout draws from this run's sequence, not from the process's
+        lowPrecision?.UseGenerator(generator);
         try
         {
-            ending = TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, ref state, ref best);
+            ending = TrainEpochs(train, validation, state.EpochsDone, plan, optimizer, generator, stepsPerEpoch, average, lowPrecision, ref state, ref best);
         }
         finally
         {
@@ -112,7 +118,7 @@ internal sealed class TrainingSession
     }
 
     private (CnnTrainingEndReason Reason, string Message, int StepsIntoNextEpoch) TrainEpochs(IBatchSource train, IBatchSource? validation, int firstEpoch,
-        LearningRatePlan plan, OptimizerHelper optimizer, Generator generator, int stepsPerEpoch, WeightAverage? average,
+        LearningRatePlan plan, OptimizerHelper optimizer, Generator generator, int stepsPerEpoch, WeightAverage? average, MixedPrecisionCopy? lowPrecision,
         ref (int EpochsDone, double BestScore, int SinceBest, int BestEpoch) state, ref Dictionary<string, Tensor>? best)
     {
         for (var epoch = firstEpoch; epoch < options.Schedule.Epochs; epoch++)
@@ -123,7 +129,7 @@ internal sealed class TrainingSession
                 Info($"Epoch {epoch + 1}: the backbone learns from now on (at {options.FineTuning.BackboneLearningRateFactor:G3} times the head's learning rate).");
             fineTuning.BeginEpoch(epoch);
             var clock = Stopwatch.StartNew();
-            var (loss, accuracy, rate, imagesPerSecond, steps, cutShort, stepLosses) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average);
+            var (loss, accuracy, rate, imagesPerSecond, steps, cutShort, stepLosses) = TrainEpoch(train, plan, optimizer, generator, epoch, stepsPerEpoch, average, lowPrecision);
             // An epoch the deadline cut short, or one whose validation it would cut, is neither validated nor in the history.
             if (cutShort || PastDeadline)
                 return DeadlineEnding(epoch, steps);
@@ -197,7 +203,9 @@ internal sealed class TrainingSession
         {
             using var optimizer = fineTuning.CreateOptimizer(model);
             using var generator = new Generator((ulong)seed);
+            using var lowPrecision = LowPrecisionCopy();
             model.UseGenerator(generator);
+            lowPrecision?.UseGenerator(generator);
             fineTuning.BeginEpoch(0);   // the first epoch's phase: the head alone when the run starts frozen
             model.train();
             fineTuning.AfterTrainMode();
@@ -213,8 +221,7 @@ internal sealed class TrainingSession
                         var rate = minRate * Math.Pow(maxRate / minRate, points.Count / (double)Math.Max(1, steps - 1));
                         fineTuning.SetRate(optimizer, rate);
                         optimizer.zero_grad();
-                        var (loss, _) = model.TrainingForward(Prepare(batch.Images, generator, augment: true), batch.Labels.to(device), Criterion);
-                        loss.backward();
+                        var (loss, _) = ForwardBackward(Prepare(batch.Images, generator, augment: true), batch.Labels.to(device), lowPrecision);
                         optimizer.step();
                         var value = loss.item<float>();
                         average = Smoothing * average + (1 - Smoothing) * value;
@@ -294,7 +301,7 @@ internal sealed class TrainingSession
     }
 
     private (double Loss, double Accuracy, double Rate, double ImagesPerSecond, int Steps, bool CutShort, List<double> StepLosses) TrainEpoch(IBatchSource train, LearningRatePlan plan,
-        OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch, WeightAverage? average)
+        OptimizerHelper optimizer, Generator generator, int epoch, int stepsPerEpoch, WeightAverage? average, MixedPrecisionCopy? lowPrecision)
     {
         model.train();
         fineTuning.AfterTrainMode();
@@ -318,8 +325,7 @@ internal sealed class TrainingSession
                 if (mixing.IsActive)
                     (x, targets) = mixing.Apply(x, y, generator);
                 optimizer.zero_grad();
-                var (loss, logits) = model.TrainingForward(x, targets, Criterion);
-                loss.backward();
+                var (loss, logits) = ForwardBackward(x, targets, lowPrecision);
                 if (options.Optimizer.GradientClipNorm is double maxNorm)
                     nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
@@ -360,7 +366,7 @@ internal sealed class TrainingSession
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
                 var y = batch.Labels.to(device);
-                var logits = ScoringLogits(Prepare(batch.Images, generator: null, augment: false));
+                var logits = ScoringLogits(format.ScoringInput(Prepare(batch.Images, generator: null, augment: false)));
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
                 var right = logits.argmax(1).eq(y);
                 correct += right.sum().item<long>();
@@ -408,10 +414,25 @@ internal sealed class TrainingSession
         _ => "accuracy",
     };
 
+    // The bf16 copy of the network for mixed precision; null in float32.
+    private MixedPrecisionCopy? LowPrecisionCopy() => format.MixedPrecision ? new MixedPrecisionCopy(model, format.TrainingPrecision) : null;
+
+    // One batch forward and backward in the run's format: on the bf16 copy, whose gradients land on the float32 masters, in
+    // mixed precision; on the model itself in float32.
+    private (Tensor Loss, Tensor Logits) ForwardBackward(Tensor images, Tensor targets, MixedPrecisionCopy? lowPrecision)
+    {
+        var network = lowPrecision?.Load() ?? model;
+        var (loss, logits) = network.TrainingForward(format.TrainingInput(images), targets, Criterion);
+        loss.backward();
+        lowPrecision?.Store();
+        return (loss, logits);
+    }
+
     // Hard labels: cross-entropy with the class weights and label smoothing. Soft targets (MixUp, CutMix, smoothing already in
     // them): -sum_c w_c t_c log p_c, averaged over the batch, as PyTorch's cross-entropy with probability targets.
     private Tensor Criterion(Tensor logits, Tensor targets)
     {
+        logits = logits.to(ScalarType.Float32);   // the loss is float32 whatever the passes compute in
         if (targets.dtype != ScalarType.Float32)
             return nn.functional.cross_entropy(logits, targets, weight: classWeights, label_smoothing: options.Regularization.LabelSmoothing);
         var weighted = classWeights is null ? targets : targets * classWeights;

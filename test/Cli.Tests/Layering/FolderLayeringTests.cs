@@ -19,7 +19,7 @@ public class FolderLayeringTests
         { "src/Zoo", [["IO", "Onnx", "Analysis"], ["Weights"], ["Core"], ["AlexNet", "Vgg", "GoogLeNet", "ResNet"], ["Pretrained"], ["Registry"]] },
         {
             "src/CnnEstimators",
-            [["Shared", "Internal"], ["Options"], ["Data"], ["Scoring"], ["Quantization"], ["Persistence"], ["Training"], ["Recipes", "Featurization"],
+            [["Shared", "Internal"], ["Options"], ["Compute"], ["Data"], ["Scoring"], ["Quantization"], ["Persistence"], ["Training"], ["Recipes", "Featurization"],
              ["Explanation", "Ensemble", "Experiment", "Search"], ["Catalog"]]
         },
         { "src/Charts", [["."], ["Report"]] },

@@ -44,6 +44,7 @@ public class TrainerOptionsShapeTests
         {
             Device = "cpu", Threads = 3, MemoryBudgetBytes = 12345, ShuffleBufferRows = 99, Seed = 42, SkipUnreadableImages = true,
             MaxTrainingTime = TimeSpan.FromSeconds(90.5), ScoringBatchSize = 7, InferenceEngine = CnnInferenceEngine.OnnxRuntimeInt8,
+            Precision = CnnPrecision.BFloat16, MemoryFormat = CnnMemoryFormat.ChannelsLast,
         },
         Checkpoint = new() { Path = "/tmp/run.ckpt", ResumeFrom = "/tmp/earlier.ckpt" },
     };

@@ -23,7 +23,11 @@ internal sealed record ComputeFormat(ScalarType TrainingPrecision, bool Channels
     {
         var (precision, why) = Precision(runtime, device);
         var zoo = IsZooModel(model);
-        if (precision != ScalarType.Float32 && !CnnZoo.IsRegistered(model.Architecture))
+        var rebuildable = CnnZoo.IsRegistered(model.Architecture);
+        // Auto asks for bf16 only where it can have it: a model the registry cannot copy trains in float32, said in the log.
+        if (precision != ScalarType.Float32 && !rebuildable && runtime.Precision == CnnPrecision.Auto)
+            (precision, why) = (ScalarType.Float32, $" (Precision Auto: bf16 needs a copy of the network from the registry, and '{model.Architecture}' is not registered)");
+        if (precision != ScalarType.Float32 && !rebuildable)
             throw new NotSupportedException(
                 $"Runtime.Precision {runtime.Precision}: mixed precision trains a bf16 copy of the network, built from the registry, and {model.GetType().Name} " +
                 $"('{model.Architecture}') is not registered, so the trainer cannot build that copy. Register its family with CnnZoo.Register, or train it with CnnPrecision.Float32.");

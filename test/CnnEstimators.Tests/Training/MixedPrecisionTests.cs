@@ -142,6 +142,22 @@ public class MixedPrecisionTests
     }
 
     [Fact]
+    public void Auto_WhereBf16IsAvailable_TrainsAModelTheRegistryCannotRebuild_InFloat32_AndSaysSo()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
+        using var given = new TinyNet("tiny_unregistered_auto", 4, 3);
+        var options = Options(CnnPrecision.Auto, epochs: 1);   // emulation stands for bf16 units: Auto would take bf16
+        options = options with { Model = options.Model with { Instance = given, Arguments = null } };
+
+        using var model = Train(ml, options, TrainRows.Take(32).ToList());
+
+        model.Model.parameters().Should().OnlyContain(p => p.dtype == ScalarType.Float32);
+        log.Should().Contain(m => m.Contains("Computing in float32 (Precision Auto: bf16 needs a copy") && m.Contains("'tiny_unregistered_auto' is not registered"));
+    }
+
+    [Fact]
     public void ChannelsLast_KeepsTheValues_AndTheTrainedNetworkScoresAlikeInBothLayouts()
     {
         var images = rand(2, 3, 5, 7);

@@ -20,7 +20,8 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
 {
   echo "# MLNetCnn benchmarks"
   echo
-  echo "$(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores visible, 2 threads everywhere;"
+  features="$(grep -oE 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile' /proc/cpuinfo | sort -u | paste -sd, - || true)"
+  echo "$(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p') (${features:-no AVX}), $(nproc) cores visible, 2 threads everywhere;"
   echo ".NET $(dotnet --version), TorchSharp 0.107.0 (libtorch CPU), ONNX Runtime 1.31.1$( [ ${#peer[@]} -gt 0 ] && echo ", PyTorch $("$python" -c 'import torch; print(torch.__version__)')" )."
   echo "Medians of 5 or more alternating runs (9 for training throughput); ratios are against the baseline named in each table, run in the same process or back to back."
   echo
@@ -38,6 +39,14 @@ run() { dotnet run -c Release --no-build --project "bench/$1" -- "${@:2}"; }
   echo "## Where a training step's time goes (resnet18 3x32x32 b64, ms per step; the optimiser's step includes zero_grad)"
   echo
   run OptimizerStep --repeats 5 "${peer[@]}"
+  echo
+  echo "## bf16 mixed precision against float32 (training steps, images/s; the trainer's route against PyTorch's autocast)"
+  echo
+  run MixedPrecision --repeats 3 "${peer[@]}"
+  echo
+  echo "## Training from photo files, Fit end to end (resnet18 at 224, against PyTorch's ImageFolder + DataLoader)"
+  echo
+  run PhotoTraining --repeats 3 "${peer[@]}"
   echo
   echo "## Channels-last against contiguous batches (train and eval images/s; what CnnMemoryFormat.Auto is chosen from)"
   echo

@@ -1,6 +1,7 @@
 // Featurization throughput at 3x224x224 (ResNet-18 pre-logits features), images/s, each variant over the same
 // cached rows, run alternately (these machines are noisy), medians printed as Markdown rows:
-//  - our CnnFeaturize transformer, batch 1 and 32, on torchvision's resnet18 and on the imported CNTK ResNet-18;
+//  - our CnnFeaturize transformer, batch 1 and 32, on torchvision's resnet18 and on the imported CNTK ResNet-18, and the bf16
+//    TorchSharp engine where the CPU has bf16 units (NaN elsewhere);
 //  - ML.NET's DnnFeaturizeImage ResNet18 pipeline (the same CNTK weights, ONNX Runtime);
 //  - ONNX Runtime called directly on our ONNX export (one session, no spinning): the bound our engine can reach;
 //  - PyTorch eager (bench/pytorch/inference.py, torchvision's resnet18), when a python with torch is given.
@@ -14,6 +15,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using MLNetCnn.Compute;
 using static MLNetCnn.Bench.Cursors;
 using static MLNetCnn.Bench.Statistics;
 using MLNetCnn.Samples;
@@ -49,6 +51,7 @@ var variants = new (string Name, Func<double> Run)[]
     ("ours resnet18, ONNX Runtime engine (default on CPU), b32", Warm(Ours(torchvisionResNet, 32, CnnInferenceEngine.OnnxRuntime).Transform(view))),
     ("ours resnet18, TorchSharp engine, b1", Warm(Ours(torchvisionResNet, 1, CnnInferenceEngine.TorchSharp).Transform(view))),
     ("ours resnet18, TorchSharp engine, b32", Warm(Ours(torchvisionResNet, 32, CnnInferenceEngine.TorchSharp).Transform(view))),
+    ("ours resnet18, TorchSharp bf16 engine, b32", CpuFeatures.HasBFloat16Units ? Warm(Ours(torchvisionResNet, 32, CnnInferenceEngine.TorchSharpBFloat16).Transform(view)) : () => double.NaN),
     ("ours imported CNTK ResNet-18, default engine, b32", Warm(Ours(cntkResNet, 32, CnnInferenceEngine.Auto).Transform(view))),
     ("ML.NET DnnFeaturizeImage (same CNTK ResNet-18)", Warm(DnnFeaturizer().Fit(view).Transform(view))),
     ("ONNX Runtime called directly on our export, b1", OrtThroughput(torchvisionResNet, 1)),

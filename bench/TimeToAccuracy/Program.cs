@@ -5,7 +5,9 @@
 // given, PyTorch eager with the identical recipe (bench/pytorch/time_to_accuracy.py), alternating run by run. Prints
 // Markdown rows; the final test accuracy of our trained model is also measured by ML.NET's evaluator.
 // Usage: dotnet run -c Release --project bench/TimeToAccuracy [-- --recipe plain|fast --without ema --epochs 2 --target 0.9
-//        --threads 2 --repeats 1 --python /usr/bin/python3.13 --data <folder>]
+//        --threads 2 --repeats 1 --python /usr/bin/python3.13 --data <folder> --precision float32|bfloat16]
+// --precision bfloat16 trains ours in bf16 mixed precision (Runtime.Precision) and PyTorch under autocast bf16 with channels-last
+// (its fastest CPU training); float32, the default, trains both in float32.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -24,6 +26,7 @@ var target = double.Parse(arguments.Get("--target", "0.9"), CultureInfo.Invarian
 var threads = arguments.Get("--threads", 2);
 var python = arguments.GetOrNull("--python");
 var repeats = arguments.Get("--repeats", 1);
+var precision = Enum.Parse<CnnPrecision>(arguments.Get("--precision", "float32"), ignoreCase: true);
 
 var ml = new MLContext(seed: 1);
 var (train, test) = FashionMnistRows.LoadKeyed(ml, folder);
@@ -57,7 +60,7 @@ if (arguments.GetOrNull("--tta-crop") is string ttaCrop)
 options = options with
 {
     Validation = options.Validation with { Data = test },
-    Runtime = options.Runtime with { Threads = threads, Seed = 1 },
+    Runtime = options.Runtime with { Threads = threads, Seed = 1, Precision = precision },
 };
 // Runs alternate, ours then PyTorch, since these machines are noisy; the medians and the per-run ratios are printed.
 var ours = new List<List<(int Epoch, double Seconds, double Accuracy)>>();
@@ -69,7 +72,7 @@ for (var run = 0; run < repeats; run++)
         peer.Add(PyTorch(python));
 }
 
-Console.WriteLine($"| resnet20, Fashion-MNIST, {recipe} recipe{(without.Length > 0 ? " without " + string.Join(", ", without) : "")}, {epochs} epoch(s), {repeats} alternating run(s) | test accuracy per epoch (training seconds), each run | training seconds to {target:P0}, each run | median |");
+Console.WriteLine($"| resnet20, Fashion-MNIST, {recipe} recipe, {(precision == CnnPrecision.BFloat16 ? "bf16" : "float32")}{(without.Length > 0 ? " without " + string.Join(", ", without) : "")}, {epochs} epoch(s), {repeats} alternating run(s) | test accuracy per epoch (training seconds), each run | training seconds to {target:P0}, each run | median |");
 Console.WriteLine("|---|---|---|---:|");
 var rows = new List<(string Name, List<double?> Seconds)> { Row("MLNetCnn", ours) };
 if (python is not null)
@@ -107,7 +110,7 @@ List<(int, double, double)> PyTorch(string pythonPath)
 {
     using var json = JsonDocument.Parse(PyTorchPeer.Run(pythonPath, "time_to_accuracy.py", "--data", folder, "--epochs", $"{epochs}", "--threads", $"{threads}",
         "--recipe", recipe, "--without", string.Join(',', without), "--lr", options.Optimizer.LearningRate.ToString(CultureInfo.InvariantCulture), "--batch", $"{options.Schedule.BatchSize}",
-        "--padding", $"{options.Augmentation.RandomCropPadding}"));
+        "--padding", $"{options.Augmentation.RandomCropPadding}", "--precision", precision == CnnPrecision.BFloat16 ? "bf16" : "fp32"));
     var history = json.RootElement.GetProperty("epochs").EnumerateArray()
         .Select(e => (e.GetProperty("epoch").GetInt32(), e.GetProperty("seconds").GetDouble(), e.GetProperty("accuracy").GetDouble())).ToList();
     Console.Error.WriteLine($"PyTorch: {string.Join(", ", history)}");

@@ -5,7 +5,9 @@
 // Fit also reads the IDataView into its tensor cache).
 // Usage: dotnet run -c Release --project bench/TrainingThroughput
 //        [-- --arch resnet20 --channels 1 --size 28 --batch 128 --rows 2560 --epochs 1 --repeats 5 --threads 2 --device cpu
-//            --python /usr/bin/python3.13 --optimizer sgd|adamw --score-check 1]
+//            --python /usr/bin/python3.13 --optimizer sgd|adamw --precision float32|bfloat16|auto --score-check 1]
+// --precision is the trainer's Runtime.Precision (float32 by default, so that all three compute alike; bench/MixedPrecision and
+// bench/PhotoTraining compare the precisions).
 // --optimizer adamw trains with the default recipe's optimiser (AdamW 0.002, decay 5e-4) instead of SGD (0.05, momentum 0.9,
 // 5e-4): the hand-written loop with TorchSharp's AdamW, the trainer with its own (libtorch's fused kernel), PyTorch with
 // fused=True (its fastest CPU AdamW).
@@ -40,6 +42,7 @@ var adamW = arguments.Get("--optimizer", "sgd") switch
     "adamw" => true,
     var other => throw new ArgumentException($"--optimizer is sgd or adamw, not '{other}'."),
 };
+var precision = Enum.Parse<CnnPrecision>(arguments.Get("--precision", "float32"), ignoreCase: true);
 set_num_threads(threads);
 
 // The same images for both: random bytes, 10 classes.
@@ -141,7 +144,7 @@ CnnTrainerOptions TrainerOptions() => new()
     Input = new() { VectorShape = (channels, size, size), Mean = Enumerable.Repeat(0.5f, channels).ToArray(), Std = Enumerable.Repeat(0.25f, channels).ToArray() },
     Optimizer = adamW ? new() { Kind = CnnOptimizer.AdamW, LearningRate = 0.002, WeightDecay = 5e-4 } : new() { Kind = CnnOptimizer.Sgd, LearningRate = 0.05 },
     Schedule = new() { Epochs = epochs, BatchSize = batch, Kind = CnnLearningRateSchedule.Constant, WarmupEpochs = 0 },
-    Runtime = new() { Threads = threads, Seed = 1, Device = device },
+    Runtime = new() { Threads = threads, Seed = 1, Device = device, Precision = precision },
 };
 
 void ScoreCheck()

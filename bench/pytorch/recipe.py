@@ -50,8 +50,9 @@ class WeightAverage:
 
 
 def train_epoch(model, optimizer, images, targets, mean, std, epoch, epochs, batch, base_rate, warmup, padding, flip, generator,
-                smoothing=0.0, average=None):
-    """One epoch over uint8 images N x C x H x W; returns (mean loss, training accuracy)."""
+                smoothing=0.0, average=None, bf16=False):
+    """One epoch over uint8 images N x C x H x W; returns (mean loss, training accuracy). With bf16, the forward runs under
+    torch.autocast("cpu", torch.bfloat16) on channels-last batches (the model should be channels-last too)."""
     model.train()
     rows = images.shape[0]
     steps = math.ceil(rows / batch)
@@ -62,8 +63,11 @@ def train_epoch(model, optimizer, images, targets, mean, std, epoch, epochs, bat
             group["lr"] = rate_at(base_rate, epoch, step, steps, epochs, warmup)
         index = order[step * batch:(step + 1) * batch]
         x = (augment(images[index].float() / 255, padding, flip, generator) - mean) / std
+        if bf16:
+            x = x.to(memory_format=torch.channels_last)
         optimizer.zero_grad()
-        logits = model(x)
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            logits = model(x).float()
         loss = F.cross_entropy(logits, targets[index], label_smoothing=smoothing)
         loss.backward()
         optimizer.step()

@@ -59,7 +59,7 @@ internal sealed record ComputeFormat(ScalarType TrainingPrecision, bool Channels
     public static (ScalarType Precision, string Why) Precision(CnnRuntimeOptions runtime, DeviceType device)
     {
         var onCpu = device == DeviceType.CPU;
-        var units = CpuFeatures.HasBFloat16Units || runtime.EmulateBFloat16;
+        var units = runtime.AssumeBFloat16Units ?? CpuFeatures.HasBFloat16Units;
         return runtime.Precision switch
         {
             CnnPrecision.Float32 => (ScalarType.Float32, ""),
@@ -72,6 +72,26 @@ internal sealed record ComputeFormat(ScalarType TrainingPrecision, bool Channels
             _ when onCpu => (ScalarType.Float32, $" (Precision Auto: this CPU, {CpuFeatures.Describe()}, has no bf16 units)"),
             _ => (ScalarType.Float32, " (Precision Auto: float32 on CUDA; ask for BFloat16 on a GPU that has it)"),
         };
+    }
+
+    /// <summary>
+    /// Refuses <see cref="CnnInferenceEngine.TorchSharpBFloat16"/> where it cannot run at speed (a CPU without bf16 units) or at all (an
+    /// architecture the registry cannot build the bf16 copy of), saying what to use instead.
+    /// </summary>
+    /// <param name="device">Where the model scores.</param>
+    /// <param name="architecture">The model's registry name.</param>
+    /// <param name="assumeUnits">Tests only: what to take the CPU to have; null reads it.</param>
+    /// <exception cref="NotSupportedException">It cannot run here.</exception>
+    public static void RequireBFloat16Scoring(DeviceType device, string architecture, bool? assumeUnits)
+    {
+        if (device == DeviceType.CPU && !(assumeUnits ?? CpuFeatures.HasBFloat16Units))
+            throw new NotSupportedException(
+                $"CnnInferenceEngine.TorchSharpBFloat16 needs a CPU with bf16 units (AVX512_BF16 or AMX-BF16), and this one ({CpuFeatures.Describe()}) has none: libtorch " +
+                "would emulate bf16 and score slower than float32. Use CnnInferenceEngine.Auto (ONNX Runtime in float32), or OnnxRuntimeInt8 for speed.");
+        if (!CnnZoo.IsRegistered(architecture))
+            throw new NotSupportedException(
+                $"CnnInferenceEngine.TorchSharpBFloat16 scores a bf16 copy of the network, built from the registry, and '{architecture}' is not registered. " +
+                "Register its family with CnnZoo.Register, or score it with CnnInferenceEngine.Auto or TorchSharp.");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
 using MLNetCnn.Quantization;
@@ -45,10 +46,13 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
         if (preprocessing.Channels != model.InChannels)
             throw new ArgumentException($"The preprocessing gives {preprocessing.Channels}-channel images but {model.Architecture} takes {model.InChannels}.", nameof(preprocessing));
-        if (layerName is not null && engine is CnnInferenceEngine.OnnxRuntime or CnnInferenceEngine.OnnxRuntimeInt8)
+        if (layerName is not null && engine is CnnInferenceEngine.OnnxRuntime or CnnInferenceEngine.OnnxRuntimeInt8 or CnnInferenceEngine.TorchSharpBFloat16)
             throw new ArgumentException(
-                $"A layer's output ('{layerName}') is computed with TorchSharp; ONNX Runtime runs (and int8 quantizes) the pre-logits features only. Use CnnInferenceEngine.Auto or TorchSharp.",
+                $"A layer's output ('{layerName}') is computed with TorchSharp in float32; ONNX Runtime runs (and int8 quantizes) and bf16 scores the pre-logits features only. " +
+                "Use CnnInferenceEngine.Auto or TorchSharp.",
                 nameof(engine));
+        if (engine == CnnInferenceEngine.TorchSharpBFloat16)
+            ComputeFormat.RequireBFloat16Scoring(model.parameters().First().device_type, model.Architecture, assumeUnits: null);
         this.model = model;
         this.preprocessing = preprocessing;
         this.outputColumnName = outputColumnName;

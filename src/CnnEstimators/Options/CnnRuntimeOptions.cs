@@ -47,8 +47,9 @@ public sealed record CnnRuntimeOptions
     /// <summary>The memory layout of the batches TorchSharp runs: <see cref="CnnMemoryFormat.Auto"/> is channels-last where it was measured faster.</summary>
     public CnnMemoryFormat MemoryFormat { get; init; } = CnnMemoryFormat.Auto;
 
-    // Tests only: run bf16 on a CPU without bf16 units (emulated by libtorch, slow but the same arithmetic), which users are refused.
-    internal bool EmulateBFloat16 { get; init; }
+    // Tests only: what to take the CPU to have, so that both sides are tested on every machine. true runs bf16 on a CPU without
+    // bf16 units (emulated by libtorch, slow but the same arithmetic), which users are refused; false refuses it on one that has them.
+    internal bool? AssumeBFloat16Units { get; init; }
 
     internal IEnumerable<string> Problems()
     {

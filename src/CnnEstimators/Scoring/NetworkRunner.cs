@@ -1,3 +1,4 @@
+using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Zoo;
 using TorchSharp;
@@ -28,7 +29,7 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
     /// Picks the engine: <see cref="CnnInferenceEngine.Auto"/> is ONNX Runtime for a model on the CPU that exports to ONNX, and
     /// TorchSharp otherwise (CUDA, or a model class of the user's own).
     /// </summary>
-    /// <exception cref="NotSupportedException">ONNX Runtime was asked for a model that has no ONNX export.</exception>
+    /// <exception cref="NotSupportedException">ONNX Runtime was asked for a model that has no ONNX export, or bf16 where it cannot run (see <see cref="ComputeFormat.RequireBFloat16Scoring"/>).</exception>
     /// <param name="model">The network.</param>
     /// <param name="preprocessing">How raw pixels become its input.</param>
     /// <param name="output">Probabilities or features.</param>
@@ -39,15 +40,21 @@ internal abstract class NetworkRunner(CnnModel model, CnnPreprocessing preproces
         byte[]? quantizedGraph = null)
     {
         if (quantizedGraph is not null)
-            return engine != CnnInferenceEngine.TorchSharp
+            return engine is not (CnnInferenceEngine.TorchSharp or CnnInferenceEngine.TorchSharpBFloat16)
                 ? new OnnxRuntimeRunner(model, preprocessing, output, testTime, quantizedGraph)
-                : throw new NotSupportedException("An int8 model runs in ONNX Runtime only; use CnnInferenceEngine.Auto or OnnxRuntimeInt8, or score the float model with TorchSharp.");
+                : throw new NotSupportedException($"An int8 model runs in ONNX Runtime only; use CnnInferenceEngine.Auto or OnnxRuntimeInt8, or score the float model with {engine}.");
+        var device = model.parameters().First().device_type;
+        if (engine == CnnInferenceEngine.TorchSharpBFloat16)
+        {
+            ComputeFormat.RequireBFloat16Scoring(device, model.Architecture, assumeUnits: null);
+            return new BFloat16Runner(model, preprocessing, output, testTime);
+        }
         if (engine == CnnInferenceEngine.OnnxRuntimeInt8)
             throw new InvalidOperationException("The int8 engine needs the calibrated graph; the estimator quantizes before it creates the runner.");
         if (engine == CnnInferenceEngine.OnnxRuntime && !model.CanExportOnnx)
             throw new NotSupportedException(
                 $"{model.Architecture} ({model.GetType().Name}) has no ONNX export, so ONNX Runtime cannot run it; use CnnInferenceEngine.Auto or TorchSharp.");
-        var onCpu = model.parameters().First().device_type == DeviceType.CPU;
+        var onCpu = device == DeviceType.CPU;
         return engine == CnnInferenceEngine.OnnxRuntime || (engine == CnnInferenceEngine.Auto && onCpu && model.CanExportOnnx)
             ? new OnnxRuntimeRunner(model, preprocessing, output, testTime)
             : new TorchSharpRunner(model, preprocessing, output, testTime);

@@ -29,8 +29,6 @@ namespace MLNetCnn;
 /// </remarks>
 public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
 {
-    // libtorch's default generator is process-wide: seeding it and building the model must not interleave with another run.
-    internal static readonly object InitialisationGate = new();
     private const int StatisticsRows = 10_000;
     private readonly IHost host;
 
@@ -56,7 +54,11 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
         var started = options.Clock.GetTimestamp();
         using var channel = host.Start("Training");
         WarnOfSgdScaleRate(options, channel);
-        ComputeFormat.Precision(options.Runtime, DeviceSelection.Resolve(options.Runtime.Device).type);   // refused before the data is read
+        // Refused before the data is read: a precision or a scoring engine this device cannot run.
+        var device = DeviceSelection.Resolve(options.Runtime.Device).type;
+        ComputeFormat.Precision(options.Runtime, device);
+        if (options.Runtime.InferenceEngine == CnnInferenceEngine.TorchSharpBFloat16)
+            ComputeFormat.RequireBFloat16Scoring(device, options.Model.Instance?.Architecture ?? options.Model.Architecture, options.Runtime.AssumeBFloat16Units);
         var resumed = options.Checkpoint.ResumeFrom is string resume ? TrainingCheckpoint.Read(resume) : null;
         using var run = Prepare(trainData, validationData, resumed, channel);
         channel.Info(MessageSensitivity.None,
@@ -232,7 +234,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             if (given.NumClasses != classes)
             {
                 channel.Info(MessageSensitivity.None, $"Resetting the classifier of {given.Architecture} from {given.NumClasses} to {classes} classes.");
-                lock (InitialisationGate)
+                lock (InitialisationGate.Lock)
                 {
                     manual_seed(seed);
                     given.ResetClassifier(classes);
@@ -252,7 +254,7 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                 $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
                 $"the data has {classes} classes and the options ask for {inChannels} channels.");
         var arguments = resumed is not null ? ResumedArguments(options, resumed) : options.Model.Arguments;
-        lock (InitialisationGate)
+        lock (InitialisationGate.Lock)
         {
             manual_seed(seed);
             if (options.Model.Weights is null)

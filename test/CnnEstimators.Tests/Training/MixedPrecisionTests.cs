@@ -9,8 +9,9 @@ using static TorchSharp.torch;
 namespace MLNetCnn.Tests.Training;
 
 /// <summary>
-/// bf16 mixed precision and channels-last. On a CPU without bf16 units users are refused bf16, so the runs here ask for libtorch's
-/// emulation (the same bf16 rounding, slowly): what they check is the arithmetic, not the speed, which bench/ measures.
+/// bf16 mixed precision and channels-last. On a CPU without bf16 units users are refused bf16, so the runs here take the CPU to
+/// have them (libtorch emulates where it has not: the same bf16 rounding, slowly): what they check is the arithmetic, not the
+/// speed, which bench/MixedPrecision measures.
 /// </summary>
 public class MixedPrecisionTests
 {
@@ -24,7 +25,7 @@ public class MixedPrecisionTests
         return options with
         {
             Model = options.Model with { Arguments = new CifarResNetArguments { BlocksPerStage = 1 } },
-            Runtime = options.Runtime with { Precision = precision, EmulateBFloat16 = true },
+            Runtime = options.Runtime with { Precision = precision, AssumeBFloat16Units = true },
         };
     }
 
@@ -106,6 +107,23 @@ public class MixedPrecisionTests
     }
 
     [Fact]
+    public void MixedPrecisionCopy_LeavesTheMastersConstantBuffers_Exact()
+    {
+        using var master = CnnZoo.Create("resnet18_cntk", numClasses: 4, weights: "IMAGENET1K_CNTK");
+        var constants = master.named_buffers().Where(b => !b.name.Contains("running_") && !b.name.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+        constants.Should().NotBeEmpty("the imported CNTK network keeps its mean image in a buffer");
+        var before = constants.Select(b => b.buffer.clone()).ToList();
+        master.train();
+
+        using var copy = new MixedPrecisionCopy(master, ScalarType.BFloat16);
+        nn.functional.cross_entropy(copy.Load().call(randn(2, 3, 224, 224).to(ScalarType.BFloat16)).to(ScalarType.Float32), tensor(new long[] { 0, 1 })).backward();
+        copy.Store();
+
+        constants.Zip(before).Should().OnlyContain(p => p.First.buffer.dtype == ScalarType.Float32 && p.First.buffer.eq(p.Second).all().item<bool>(),
+            "only batch statistics come back from the copy; a constant's bf16 round trip would round it");
+    }
+
+    [Fact]
     public void BFloat16_OnACpuWithoutBf16Units_IsRefusedBeforeTheDataIsRead_AndAutoSaysWhatItChose()
     {
         var ml = new MLContext(seed: 1);
@@ -115,18 +133,18 @@ public class MixedPrecisionTests
         using var folder = new TempFolder();
         var unread = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", folder.Path, "ImagePath"))
             .Fit(ml.Data.LoadFromEnumerable([new FileRow { Label = "a", ImagePath = "missing.png" }]));
-        var bfloat16 = Pipelines.FastOptions(1);
-        bfloat16 = bfloat16 with { Runtime = bfloat16.Runtime with { Precision = CnnPrecision.BFloat16 } };
+        var withoutUnits = Pipelines.FastOptions(1);
+        withoutUnits = withoutUnits with { Runtime = withoutUnits.Runtime with { AssumeBFloat16Units = false } };
+        var bfloat16 = withoutUnits with { Runtime = withoutUnits.Runtime with { Precision = CnnPrecision.BFloat16 } };
         var fit = () => ml.MulticlassClassification.Trainers.Cnn(bfloat16).Fit(unread.Transform(ml.Data.LoadFromEnumerable([new FileRow { Label = "a", ImagePath = "missing.png" }])));
-        if (CpuFeatures.HasBFloat16Units)
-        {
-            ComputeFormat.Precision(new CnnRuntimeOptions(), TorchSharp.DeviceType.CPU).Precision.Should().Be(ScalarType.BFloat16, "Auto takes bf16 where the CPU has it");
-            return;
-        }
-        fit.Should().Throw<NotSupportedException>().WithMessage($"*BFloat16*this CPU ({CpuFeatures.Describe()}) has no bf16 units*Use CnnPrecision.Auto*");
 
-        using var model = Train(ml, Pipelines.FastOptions(1), TrainRows.Take(32).ToList());
-        log.Should().Contain(m => m.Contains("Computing in float32 (Precision Auto: this CPU") && m.Contains("has no bf16 units"));
+        fit.Should().Throw<NotSupportedException>().WithMessage($"*BFloat16*this CPU ({CpuFeatures.Describe()}) has no bf16 units*Use CnnPrecision.Auto*");
+        using (var model = Train(ml, withoutUnits, TrainRows.Take(32).ToList()))
+            log.Should().Contain(m => m.Contains("Computing in float32 (Precision Auto: this CPU") && m.Contains("has no bf16 units"));
+        ComputeFormat.Precision(new CnnRuntimeOptions { AssumeBFloat16Units = true }, TorchSharp.DeviceType.CPU).Precision
+            .Should().Be(ScalarType.BFloat16, "Auto takes bf16 where the CPU has it");
+        ComputeFormat.Precision(new CnnRuntimeOptions(), TorchSharp.DeviceType.CPU).Precision
+            .Should().Be(CpuFeatures.HasBFloat16Units ? ScalarType.BFloat16 : ScalarType.Float32, $"this CPU has {CpuFeatures.Describe()}");
     }
 
     [Fact]

@@ -3,7 +3,11 @@ using Microsoft.ML.Data;
 /// <summary>Photo-sized test images: 320x240, a random colour gradient with random discs and bars, alternately JPEG and PNG.</summary>
 internal static class ImageFiles
 {
-    public static List<string> Write(string folder, int count)
+    /// <summary>Writes <paramref name="count"/> images and returns their paths relative to <paramref name="folder"/>.</summary>
+    /// <param name="folder">Where they go.</param>
+    /// <param name="count">How many.</param>
+    /// <param name="classes">0 for one flat folder; otherwise image i goes in the class folder <c>c{i % classes}</c>, as an image-folder dataset.</param>
+    public static List<string> Write(string folder, int count, int classes = 0)
     {
         var random = new Random(5);
         var names = new List<string>();
@@ -27,6 +31,11 @@ internal static class ImageFiles
                     (pixels[p], pixels[p + 1], pixels[p + 2], pixels[p + 3]) = (colour[0], colour[1], colour[2], 255);
                 }
             var name = $"{i:D3}.{(i % 2 == 0 ? "jpg" : "png")}";
+            if (classes > 0)
+            {
+                name = Path.Combine($"c{i % classes}", name);
+                Directory.CreateDirectory(Path.Combine(folder, $"c{i % classes}"));
+            }
             using var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels);
             image.Save(Path.Combine(folder, name));
             names.Add(name);

@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MLNetCnn.Training;
+namespace MLNetCnn.Compute;
 
 /// <summary>
 /// The network's reduced-precision twin for mixed-precision training. TorchSharp has no autocast, so the bf16 compute path is a
@@ -19,6 +19,7 @@ internal sealed class MixedPrecisionCopy : IDisposable
     private readonly CnnModel copy;
     private readonly (Parameter Master, Parameter Copy)[] parameters;
     private readonly (Tensor Master, Tensor Copy)[] buffers;
+    private readonly (Tensor Master, Tensor Copy)[] statistics;
     private readonly (nn.Module Master, nn.Module Copy)[] modules;
 
     /// <exception cref="InvalidOperationException">The registry builds a network of another shape than <paramref name="master"/>.</exception>
@@ -26,7 +27,7 @@ internal sealed class MixedPrecisionCopy : IDisposable
     {
         this.master = master;
         // Building initialises weights from libtorch's process-wide generator, which another run may be seeding right now.
-        lock (CnnTrainer.InitialisationGate)
+        lock (InitialisationGate.Lock)
             copy = CnnZoo.Create(master.Architecture, master.NumClasses, master.InChannels, arguments: master.Arguments);
         copy.to(precision);
         foreach (var norm in copy.modules().OfType<BatchNorm>())
@@ -35,6 +36,9 @@ internal sealed class MixedPrecisionCopy : IDisposable
         parameters = Pair(master.named_parameters(), copy.named_parameters(), "parameters");
         buffers = Pair(master.named_buffers(), copy.named_buffers(), "buffers");
         modules = master.named_modules().Zip(copy.named_modules(), (m, c) => (m.module, c.module)).ToArray();
+        // Only batch norms update buffers in a forward pass; the others (a stored mean image) are constants that a bf16 round trip would round.
+        statistics = modules.Where(p => p.Master is BatchNorm)
+            .SelectMany(p => p.Master.named_buffers(recurse: false).Zip(p.Copy.named_buffers(recurse: false), (m, c) => (m.buffer, c.buffer))).ToArray();
     }
 
     /// <summary>
@@ -58,7 +62,7 @@ internal sealed class MixedPrecisionCopy : IDisposable
         return copy;
     }
 
-    /// <summary>After the backward pass: the copy's gradients onto the masters in float32, and the batch statistics it updated back.</summary>
+    /// <summary>After the backward pass: the copy's gradients onto the masters in float32, and the batch statistics it updated back (in float32 in both).</summary>
     public void Store()
     {
         using var noGrad = no_grad();
@@ -71,7 +75,7 @@ internal sealed class MixedPrecisionCopy : IDisposable
             else
                 m.grad = gradient.to(m.dtype);
         }
-        foreach (var (m, c) in buffers)
+        foreach (var (m, c) in statistics)
             m.copy_(c);
         copy.zero_grad();
     }

@@ -8,7 +8,8 @@
 //  2. Accuracy (--fashion-mnist DIR): resnet20 trained on Fashion-MNIST, quantized on 256 training rows, both evaluated by ML.NET's
 //     evaluator on the 10,000 test images: accuracy, log-loss and top-1 agreement.
 // Usage: dotnet run -c Release --project bench/Quantization [-- --rows 96 --repeats 5 --threads 2 --python /usr/bin/python3.13
-//        --fashion-mnist /usr/share/datasets/fashion-mnist --train 10000 --epochs 3]
+//        --fashion-mnist /usr/share/datasets/fashion-mnist --train 10000 --epochs 3 --weight-bits 7|8]
+// --weight-bits is CnnQuantizationOptions.WeightBits (7, the portable default, or 8 for CPUs with VNNI or AMX).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -28,6 +29,7 @@ var repeats = arguments.Get("--repeats", 5);
 var threads = arguments.Get("--threads", 2);
 var python = arguments.GetOrNull("--python");
 var fashionMnist = arguments.GetOrNull("--fashion-mnist");
+var quantization = new CnnQuantizationOptions { WeightBits = arguments.Get("--weight-bits", 7) };
 TorchSharp.torch.set_num_threads(threads);
 var ml = new MLContext(seed: 1);
 var invariant = CultureInfo.InvariantCulture;
@@ -44,7 +46,7 @@ try
     var preprocessing = CnnPreprocessing.ForImages(resnet, imageSize: 224);
     using var fp32 = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Image", resnet, preprocessing, batchSize: 32).Fit(Files(1));
     var calibrate = Stopwatch.StartNew();
-    using var int8 = fp32.Quantize(Files(64));
+    using var int8 = fp32.Quantize(Files(64), quantization);
     var calibrationSeconds = calibrate.Elapsed.TotalSeconds;
     var dnn = ml.Transforms.ResizeImages("Resized", 224, 224, "Image")
         .Append(ml.Transforms.ExtractPixels("Pixels", "Resized", interleavePixelColors: false))
@@ -57,7 +59,7 @@ try
     var inMemory = ml.Data.LoadFromEnumerable(ml.Data.CreateEnumerable<PixelRow>(pixels, reuseRowObject: false).ToList());
     var vectorPreprocessing = new CnnPreprocessing(CnnInputKind.Vector, resnet.DefaultNormalization!, VectorShape: (3, 224, 224));
     using var fp32InMemory = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Pixels", resnet, vectorPreprocessing, batchSize: 32).Fit(inMemory);
-    using var int8InMemory = fp32InMemory.Quantize(ml.Data.TakeRows(inMemory, 64));
+    using var int8InMemory = fp32InMemory.Quantize(ml.Data.TakeRows(inMemory, 64), quantization);
 
     var variants = new (string Name, ITransformer Model, Func<IDataView> Data)[]
     {
@@ -135,7 +137,7 @@ void FashionMnistAccuracy(string dataFolder, int trainCount, int epochs)
     var options = FashionMnistRows.ForPixels(CnnRecipes.Sgd("resnet20", epochs));
     options = options with { Runtime = options.Runtime with { Threads = threads } };
     using var classifier = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-    using var quantized = classifier.Quantize(ml.Data.TakeRows(train, 256));
+    using var quantized = classifier.Quantize(ml.Data.TakeRows(train, 256), quantization);
     var floatMetrics = ml.MulticlassClassification.Evaluate(classifier.Transform(test));
     var intMetrics = ml.MulticlassClassification.Evaluate(quantized.Transform(test));
     var agreement = ml.Data.CreateEnumerable<Predicted>(classifier.Transform(test), reuseRowObject: false)

@@ -32,7 +32,7 @@ internal static class OnnxQuantizer
         PadFolding.Fold(model.Graph);
         var activations = QdqRewriter.Activations(model.Graph);
         var ranges = ActivationCalibration.Ranges(model, activations, batches, options);
-        QdqRewriter.Rewrite(model.Graph, ranges);
+        QdqRewriter.Rewrite(model.Graph, ranges, options.WeightBits);
         return model.ToByteArray();
     }
 }

@@ -51,9 +51,10 @@ internal static class QdqRewriter
         return integers;
     }
 
-    /// <summary>Rewrites <paramref name="graph"/> in place, given each activation's calibrated range.</summary>
-    public static void Rewrite(GraphProto graph, IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    /// <summary>Rewrites <paramref name="graph"/> in place, given each activation's calibrated range and the weights' bits (7 or 8).</summary>
+    public static void Rewrite(GraphProto graph, IReadOnlyDictionary<string, (float Min, float Max)> ranges, int weightBits)
     {
+        var weightLevels = (1 << (weightBits - 1)) - 1;
         var initializers = OnnxTensors.Initializers(graph);
         var activations = ranges.ToDictionary(r => r.Key, r => ActivationScale(r.Value));
         var nodes = graph.Node.ToList();
@@ -76,7 +77,7 @@ internal static class QdqRewriter
         {
             if (node.OpType is "Conv" or "Gemm" && activations.TryGetValue(node.Input[0], out var input) && initializers.TryGetValue(node.Input[1], out var weight))
             {
-                var weightScales = QuantizeWeights(graph, rewritten, node, weight);
+                var weightScales = QuantizeWeights(graph, rewritten, node, weight, weightLevels);
                 if (node.Input.Count > 2 && initializers.TryGetValue(node.Input[2], out var bias))
                     node.Input[2] = QuantizeBias(graph, rewritten, node, bias, input.Scale, weightScales);
             }
@@ -102,14 +103,12 @@ internal static class QdqRewriter
         return (scale, (byte)Math.Clamp(Math.Round(-min / scale), 0, 255));
     }
 
-    // Symmetric per output channel (the first axis of a Conv weight and of a Gemm weight with transB = 1), zero point 0, in
-    // 7 bits (ONNX Runtime's reduce_range). On CPUs without VNNI, MLAS multiplies uint8 activations by int8 weights with
+    // Symmetric per output channel (the first axis of a Conv weight and of a Gemm weight with transB = 1), zero point 0, by
+    // default in 7 bits (ONNX Runtime's reduce_range; CnnQuantizationOptions.WeightBits). On CPUs without VNNI, MLAS multiplies uint8 activations by int8 weights with
     // vpmaddubsw, whose int16 pair sums saturate past 32,767: 255 x 127 x 2 does, 255 x 63 x 2 does not. The saturation cost
     // the ImageNet ResNet-18 featurizer its 0.99 feature cosine on an AVX2 machine (0.9897); a model quantized on a machine
-    // with VNNI is scored wherever it is deployed, so the graph does not depend on the machine it was made on.
-    private const int WeightLevels = 63;
-
-    private static float[] QuantizeWeights(GraphProto graph, List<NodeProto> rewritten, NodeProto node, TensorProto weight)
+    // with VNNI is scored wherever it is deployed, so by default the graph does not depend on the machine it was made on.
+    private static float[] QuantizeWeights(GraphProto graph, List<NodeProto> rewritten, NodeProto node, TensorProto weight, int weightLevels)
     {
         if (node.OpType == "Gemm" && (OnnxTensors.Attribute(node, "transB", 0) != 1 || OnnxTensors.Attribute(node, "transA", 0) != 0))
             throw new NotSupportedException($"Quantizing Gemm node '{node.Name}' needs transA = 0 and transB = 1, as MLNetCnn exports it.");
@@ -122,9 +121,9 @@ internal static class QdqRewriter
         {
             var row = values.AsSpan(c * perChannel, perChannel);
             var largest = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row));   // the signed value of largest magnitude
-            scales[c] = largest > 0 ? largest / WeightLevels : 1f;
+            scales[c] = largest > 0 ? largest / weightLevels : 1f;
             for (var i = 0; i < perChannel; i++)
-                quantized[c * perChannel + i] = (sbyte)Math.Clamp(Math.Round(row[i] / scales[c]), -WeightLevels, WeightLevels);
+                quantized[c * perChannel + i] = (sbyte)Math.Clamp(Math.Round(row[i] / scales[c]), -weightLevels, weightLevels);
         }
         var name = $"{node.Name}_{weight.Name}";
         Add(graph, OnnxTensors.Int8s(name + "_quantized", quantized, [.. weight.Dims]));

@@ -270,10 +270,29 @@ public class QuantizationTests : IClassFixture<QuantizationTests.TrainedClassifi
             .Should().Throw<ArgumentException>().WithMessage("*Invalid quantization options*Percentile*above 50*got 40*");
         FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { MaxCalibrationRows = 4 }))
             .Should().Throw<ArgumentException>().WithMessage("*MaxCalibrationRows must be at least*got 4*");
+        FluentActions.Invoking(() => trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { WeightBits = 6 }))
+            .Should().Throw<ArgumentException>().WithMessage("*WeightBits must be 7*or 8*got 6*");
 
         using var layer = (CnnFeaturizerTransformer)trained.Ml.Transforms.CnnFeaturize("Features", "Image", trained.Float, layerName: "layer3").Fit(trained.Calibration);
         FluentActions.Invoking(() => layer.Quantize(trained.Calibration)).Should().Throw<NotSupportedException>().WithMessage("*'layer3'*without a layer name*");
     }
+
+    [Fact]
+    public void WeightBits_SetTheWeightsGrid_SevenByDefault_EightWhenAsked_AndBothAgreeWithTheFloatModel()
+    {
+        using var eight = trained.Float.Quantize(trained.Calibration, new CnnQuantizationOptions { WeightBits = 8 });
+
+        // Per output channel, the largest weight maps to the grid's end: 63 in 7 bits (no CPU's kernels saturate), 127 in 8.
+        LargestQuantizedWeight(trained.Int8.QuantizedGraph!).Should().Be(63);
+        LargestQuantizedWeight(eight.QuantizedGraph!).Should().Be(127);
+        var floats = Scores(trained.Float, trained.HeldOut);
+        var ints = Scores(eight, trained.HeldOut);
+        (floats.Zip(ints).Count(p => ArgMax(p.First) == ArgMax(p.Second)) / (double)floats.Count).Should().BeGreaterThanOrEqualTo(0.99);
+    }
+
+    private static int LargestQuantizedWeight(byte[] graph) => Onnx.ModelProto.Parser.ParseFrom(graph).Graph.Initializer
+        .Where(t => t.DataType == (int)Onnx.TensorProto.Types.DataType.Int8 && t.Name.EndsWith("_quantized", StringComparison.Ordinal))
+        .Max(t => t.RawData.Max(b => Math.Abs((int)(sbyte)b)));
 
     [Fact]
     public void Int8Featurizer_OfImageNetResNet18_KeepsTheFeatures_AndSaves()

@@ -34,7 +34,8 @@ public sealed record CnnRuntimeOptions
 
     /// <summary>
     /// What runs the trained network when the transformer scores: by default ONNX Runtime on CPU, TorchSharp on CUDA.
-    /// <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> quantizes the trained network, calibrated on up to 256 rows spread over the training data.
+    /// <see cref="CnnInferenceEngine.OnnxRuntimeInt8"/> quantizes the trained network, calibrated on up to 256 rows spread over the training data;
+    /// <see cref="CnnInferenceEngine.TorchSharpBFloat16"/> scores a bf16 copy, on CPUs with bf16 units (refused before training elsewhere).
     /// </summary>
     public CnnInferenceEngine InferenceEngine { get; init; } = CnnInferenceEngine.Auto;
 

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using MLNetCnn.Compute;
 using MLNetCnn.Data;
 using MLNetCnn.Internal;
 using MLNetCnn.Quantization;
@@ -51,8 +50,6 @@ public sealed class CnnFeaturizerEstimator : IEstimator<CnnFeaturizerTransformer
                 $"A layer's output ('{layerName}') is computed with TorchSharp in float32; ONNX Runtime runs (and int8 quantizes) and bf16 scores the pre-logits features only. " +
                 "Use CnnInferenceEngine.Auto or TorchSharp.",
                 nameof(engine));
-        if (engine == CnnInferenceEngine.TorchSharpBFloat16)
-            ComputeFormat.RequireBFloat16Scoring(model.parameters().First().device_type, model.Architecture, assumeUnits: null);
         this.model = model;
         this.preprocessing = preprocessing;
         this.outputColumnName = outputColumnName;

@@ -21,8 +21,7 @@ internal class TorchSharpRunner(CnnModel model, CnnPreprocessing preprocessing, 
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            Model.eval();
-            Network.eval();
+            Network.eval();   // the model itself, or its copy (which a load leaves in the model's modes)
             return Forward(ComputeFormat.Layout(normalizer.Apply(batch.ToTensor()).to(InputType), channelsLast)).cpu().data<float>().ToArray();
         }
     }

@@ -5,7 +5,7 @@ namespace MLNetCnn.Zoo;
 /// <summary>
 /// Fetches weights files into MLNetCnn's cache and hands back their path. A file is streamed to a temporary file beside its
 /// place in the cache (unique to this fetch, so two processes fetching the same file never write the same temporary file),
-/// its SHA-256 checked against the catalogue's prefix, and only then renamed into place; a cached file is checked the same
+/// its SHA-256 checked against the catalogue's (the whole digest, or the prefix where only that is known), and only then renamed into place; a cached file is checked the same
 /// way before use, and a corrupt one is reported and fetched again. Offline (<c>MLNETCNN_OFFLINE=1</c>) a missing file fails
 /// at once, saying where to put it.
 /// </summary>
@@ -33,13 +33,13 @@ internal static class WeightsCache
         var path = Path.Combine(Folder, weights.FileName);
         if (File.Exists(path))
         {
-            if (await HashMatchesAsync(path, weights.Sha256Prefix, cancellation))
+            if (await HashMatchesAsync(path, weights.Sha256, cancellation))
             {
                 progress?.Report(new WeightsDownloadProgress(weights, 0, null, $"{weights}: from the cache, {path}"));
                 return path;
             }
             progress?.Report(new WeightsDownloadProgress(weights, 0, null,
-                $"{weights}: the cached file {path} does not match its SHA-256 prefix {weights.Sha256Prefix} (corrupt or cut short); fetching it again"));
+                $"{weights}: the cached file {path} does not match its SHA-256 {weights.Sha256} (corrupt or cut short); fetching it again"));
         }
         if (Offline)
             throw new IOException($"{weights} is not in the cache and MLNETCNN_OFFLINE is set. Download {url} and put it at {path}.");
@@ -56,10 +56,14 @@ internal static class WeightsCache
         try
         {
             await DownloadAsync(weights, url, temporary, progress, cancellation);
-            if (!await HashMatchesAsync(temporary, weights.Sha256Prefix, cancellation))
+            if (!await HashMatchesAsync(temporary, weights.Sha256, cancellation))
                 throw new InvalidDataException(
-                    $"The file downloaded from {url} does not match the SHA-256 prefix {weights.Sha256Prefix} of {weights}; nothing was cached. " +
+                    $"The file downloaded from {url} does not match the SHA-256 {weights.Sha256} of {weights}; nothing was cached. " +
                     "Try again, or download it by hand, check it and put it at " + path + ".");
+            if (!weights.HashIsPinnedInFull)
+                progress?.Report(new WeightsDownloadProgress(weights, 0, null,
+                    $"{weights}: only the first {weights.Sha256.Length} hex digits of its SHA-256 are known, and only those were checked; to check the whole " +
+                    "file, register it with its full digest (CnnZoo.RegisterWeights) under another name"));
             File.Move(temporary, path, overwrite: true);   // another process may have put the same checked file there first: same bytes
             progress?.Report(new WeightsDownloadProgress(weights, new FileInfo(path).Length, new FileInfo(path).Length, $"{weights}: saved to {path}"));
             return path;
@@ -201,10 +205,11 @@ internal static class WeightsCache
         }
     }
 
-    private static async Task<bool> HashMatchesAsync(string path, string prefix, CancellationToken cancellation)
+    // A full digest must be equal; a prefix (all the catalogue knows of some files) must begin the file's digest.
+    private static async Task<bool> HashMatchesAsync(string path, string expected, CancellationToken cancellation)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
-        return prefix.Length > 0 && hash.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+        return expected.Length > 0 && hash.StartsWith(expected, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -206,8 +206,8 @@ public static class CnnZoo
             throw new ArgumentException($"Architecture '{weights.Architecture}' is not registered; register it first.", nameof(weights));
         if (string.IsNullOrWhiteSpace(weights.Name) || string.IsNullOrWhiteSpace(weights.FileName) || weights.FileName.Contains('/', StringComparison.Ordinal))
             throw new ArgumentException("Weights need a name and a plain file name (no folders).", nameof(weights));
-        if (weights.Sha256Prefix.Length < 8 || !weights.Sha256Prefix.All(Uri.IsHexDigit))
-            throw new ArgumentException($"The SHA-256 prefix '{weights.Sha256Prefix}' must be at least 8 hex digits.", nameof(weights));
+        if (weights.Sha256.Length is < 8 or > 64 || !weights.Sha256.All(Uri.IsHexDigit))
+            throw new ArgumentException($"The SHA-256 '{weights.Sha256}' must be 8 to 64 hex digits (all 64 to check the whole file).", nameof(weights));
         WeightsCatalog.Add(weights);
     }
 

@@ -44,18 +44,21 @@ public sealed class PretrainedWeightsTests : IDisposable
 
     private string CacheFolder => Path.Combine(home, "weights");
 
-    /// <summary>A resnet20 (10 classes) saved as a PyTorch .pth, served under a torchvision-style name, and registered.</summary>
-    private (CnnModel Source, PretrainedWeights Entry) ServeResNet20(string? hashPrefix = null)
+    /// <summary>
+    /// A resnet20 (10 classes) saved as a PyTorch .pth, served under a torchvision-style name, and registered with the first 8 digits
+    /// of its SHA-256 (as torchvision names files), or with what <paramref name="registeredHash"/> makes of its whole digest.
+    /// </summary>
+    private (CnnModel Source, PretrainedWeights Entry) ServeResNet20(Func<string, string>? registeredHash = null)
     {
         manual_seed(11);
         var source = CnnZoo.Create("resnet20", numClasses: 10);
         using var file = new TempFile(".pth");
         source.SaveWeights(file.Path);
         var bytes = File.ReadAllBytes(file.Path);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes))[..8];
-        var fileName = $"resnet20-{name.ToLowerInvariant()}-{hash}.pth";
+        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var fileName = $"resnet20-{name.ToLowerInvariant()}-{digest[..8]}.pth";
         server.Add(fileName, bytes);
-        var entry = new PretrainedWeights("resnet20", name, fileName, hashPrefix ?? hash, ResizeSize: 36, PixelNormalization.ImageNet(32),
+        var entry = new PretrainedWeights("resnet20", name, fileName, registeredHash?.Invoke(digest) ?? digest[..8], ResizeSize: 36, PixelNormalization.ImageNet(32),
             Enumerable.Range(0, 10).Select(i => $"class{i}").ToList(), Top1: 91.25, Top5: null, Parameters: 269_722);
         CnnZoo.RegisterWeights(entry);
         return (source, entry);
@@ -95,10 +98,64 @@ public sealed class PretrainedWeightsTests : IDisposable
     [Fact]
     public void WrongHash_IsRefusedWithTheUrl_AndCachesNothing()
     {
-        ServeResNet20(hashPrefix: "00000000");
+        ServeResNet20(_ => "00000000");
         FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<InvalidDataException>()
-            .WithMessage($"*{server.BaseUrl}*does not match the SHA-256 prefix 00000000*nothing was cached*");
+            .WithMessage($"*{server.BaseUrl}*does not match the SHA-256 00000000*nothing was cached*");
         Directory.GetFiles(CacheFolder).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FullDigest_IsComparedInFull_AFileThatSharesItsFirstDigitsIsRefused()
+    {
+        // What a hostile mirror can make with about a core-hour of hashing: a file whose digest begins as the name says, and goes on otherwise.
+        var (_, entry) = ServeResNet20(digest => digest[..^1] + (digest[^1] == '0' ? '1' : '0'));
+
+        entry.HashIsPinnedInFull.Should().BeTrue();
+        FluentActions.Invoking(() => CnnZoo.Create("resnet20", numClasses: 10, weights: name)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*does not match the SHA-256 {entry.Sha256}*nothing was cached*");
+        Directory.GetFiles(CacheFolder).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task FullDigest_Matching_IsFetched_WithoutThePrefixWarning()
+    {
+        var (_, entry) = ServeResNet20(digest => digest);
+        var messages = new List<string>();
+
+        var path = await CnnZoo.FetchWeightsAsync("resnet20", name, new SynchronousProgress<WeightsDownloadProgress>(p =>
+        {
+            if (p.Message is not null) messages.Add(p.Message);
+        }));
+
+        Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))).Should().Be(entry.Sha256);
+        messages.Should().NotContain(m => m.Contains("only the first", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PrefixOnly_IsChecked_AndTheFetchSaysThatOnlyThePrefixWas()
+    {
+        var (_, entry) = ServeResNet20();
+        var messages = new List<string>();
+
+        await CnnZoo.FetchWeightsAsync("resnet20", name, new SynchronousProgress<WeightsDownloadProgress>(p =>
+        {
+            if (p.Message is not null) messages.Add(p.Message);
+        }));
+
+        entry.HashIsPinnedInFull.Should().BeFalse();
+        messages.Should().Contain(m => m.Contains("only the first 8 hex digits of its SHA-256 are known", StringComparison.Ordinal)
+                                       && m.Contains("CnnZoo.RegisterWeights", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0123abc")]
+    [InlineData("0123abcz")]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0")]
+    public void RegisterWeights_RefusesADigestThatIsNot8To64HexDigits(string sha256)
+    {
+        FluentActions.Invoking(() => CnnZoo.RegisterWeights(new PretrainedWeights("resnet20", name, "resnet20-x.pth", sha256, 36, PixelNormalization.ImageNet(32),
+                Enumerable.Range(0, 10).Select(i => $"class{i}").ToList(), Top1: null, Top5: null, Parameters: 269_722)))
+            .Should().Throw<ArgumentException>().WithMessage($"*'{sha256}'*8 to 64 hex digits*");
     }
 
     [Fact]
@@ -146,8 +203,8 @@ public sealed class PretrainedWeightsTests : IDisposable
             if (p.Message is not null) messages.Add(p.Message);
         }));
 
-        messages.Should().Contain(m => m.Contains("does not match its SHA-256 prefix", StringComparison.Ordinal) && m.Contains(entry.FileName, StringComparison.Ordinal));
-        Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))).Should().StartWith(entry.Sha256Prefix);
+        messages.Should().Contain(m => m.Contains($"does not match its SHA-256 {entry.Sha256}", StringComparison.Ordinal) && m.Contains(entry.FileName, StringComparison.Ordinal));
+        Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))).Should().StartWith(entry.Sha256);
         server.Requests.Should().Be(1);
     }
 
@@ -170,7 +227,7 @@ public sealed class PretrainedWeightsTests : IDisposable
         var paths = await Task.WhenAll(CnnZoo.FetchWeightsAsync("resnet20", name), CnnZoo.FetchWeightsAsync("resnet20", name));
 
         paths.Should().AllBe(Path.Combine(CacheFolder, entry.FileName));
-        Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(paths[0]))).Should().StartWith(entry.Sha256Prefix);
+        Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(paths[0]))).Should().StartWith(entry.Sha256);
         Directory.GetFiles(CacheFolder).Should().HaveCount(1);
     }
 

@@ -14,8 +14,13 @@ public class WeightsCatalogTests
         {
             var weights = CnnZoo.Weights(architecture);
             weights.Should().Contain(w => w.Name == "IMAGENET1K_V1", architecture);
-            weights.Should().OnlyContain(w => w.FileName.Contains($"-{w.Sha256Prefix}.", StringComparison.Ordinal) && w.Categories.Count == 1000);
+            weights.Should().OnlyContain(w => w.FileName.Contains("-" + w.Sha256.Substring(0, 8) + ".", StringComparison.Ordinal) && w.Categories.Count == 1000);
         }
+        var all = published.SelectMany(CnnZoo.Weights).ToList();
+        all.Where(w => w.HashIsPinnedInFull).Should().OnlyContain(w => w.Sha256.All(char.IsAsciiHexDigitLower));
+        all.Where(w => !w.HashIsPinnedInFull).Select(w => w.FileName).Should().BeEquivalentTo(
+            ["vgg11-8a719046.pth", "vgg11_bn-6002323d.pth", "vgg13-19584684.pth", "vgg13_bn-abd245e5.pth", "resnet152-f82ba261.pth"],
+            "every other torchvision file is pinned to its whole SHA-256; these five only to the 8 digits of their names");
         CnnZoo.Weights("resnet50").Select(w => w.Name).Should().Equal("IMAGENET1K_V1", "IMAGENET1K_V2");
         CnnZoo.Weights("resnet50")[1].ResizeSize.Should().Be(232, "V2 weights were evaluated resized to 232, then cropped to 224");
         CnnZoo.Weights("resnet50")[1].Url!.AbsoluteUri.Should().EndWith("/resnet50-11ad3fa6.pth");

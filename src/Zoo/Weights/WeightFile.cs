@@ -80,16 +80,16 @@ internal static class WeightFile
         var top = PyTorchTopFolder(path);
         ZipIntegrity.VerifyAll(path, PyTorchStateDict, name => PyTorchEntryLimit(name, top, 2 * modelBytes), 2 * modelBytes + MaxPickleBytes);
         using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
-            PickleAllowList.Check(ZipIntegrity.ReadVerified(zip.GetEntry($"{top}/data.pkl")!, path, MaxPickleBytes), $"'{path}' (entry '{top}/data.pkl')");
+            PickleAllowList.Check(ZipIntegrity.ReadVerified(zip.GetEntry($"{top}/data.pkl")!, path, MaxPickleBytes), $"'{path}' (entry '{top}/data.pkl')",
+                key => zip.GetEntry($"{top}/data/{key}")?.Length);
         Hashtable table;
         try
         {
             // Every global the pickle names is on the allow-list (checked above), so unpickling only rebuilds tensors and dicts.
             table = PyTorchUnpickler.UnpickleStateDict(path);
         }
-        // Whatever the unpickler or libtorch underneath it throws (a C++ exception surfaces as ExternalException, a string that
-        // claims gigabytes as OutOfMemoryException), the file is at fault. libtorch's messages carry its C++ stack trace after
-        // the first line; the first line says what was wrong.
+        // Whatever the unpickler or libtorch underneath it still throws (a C++ exception surfaces as ExternalException), the file is
+        // at fault. libtorch's messages carry its C++ stack trace after the first line; the first line says what was wrong.
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new InvalidDataException(

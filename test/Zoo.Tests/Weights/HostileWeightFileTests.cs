@@ -164,7 +164,7 @@ public class HostileWeightFileTests
     }
 
     [Fact]
-    public void ATensorThatLiesAboutItsStorage_IsRefusedWithLibtorchsFirstLineOnly()
+    public void ATensorWhoseStorageEntryIsCutShort_IsRefusedByItsKey_WithoutLibtorchsStackTrace()
     {
         // The first storage entry cut to one byte: the tensor over it asks for more than the storage holds.
         var entries = GenuineEntries();
@@ -173,6 +173,74 @@ public class HostileWeightFileTests
         WriteZip(file.Path, entries.Select(e => e.Name == storage ? (e.Name, new byte[1]) : e));
 
         var message = Refusal(file.Path).Message;
+        message.Should().MatchRegex(@"tensor '[a-z0-9_.]+' claims shape \[.+\].* but its entry data/\d+ holds 1 bytes");
         message.Should().NotContain("\n", "libtorch's C++ stack trace is left out");
+    }
+
+    [Theory]
+    [InlineData(0L, new long[] { 16, 3, 3, 3 }, new long[] { 27, 9, 3, 0 }, "contiguous")]              // a zero stride: one element read for many
+    [InlineData(-4L, new long[] { 16, 3, 3, 3 }, new long[] { 27, 9, 3, 1 }, "from offset 0")]          // before the storage
+    [InlineData(0L, new long[] { 1L << 40, 1L << 40, 1, 1 }, new long[] { 1L << 40, 1, 1, 1 }, "64 bits")]   // more elements than exist
+    [InlineData(0L, new long[] { 16, 3, 3, 3 }, new long[] { 27, 9, 3 }, "whole")]                      // strides that do not match the shape
+    public void ATensorThatLiesAboutItsShapeOrStrides_IsRefusedByItsKey(long offset, long[] shape, long[] strides, string reason)
+    {
+        using var file = new TempFile(".pt");
+        WriteZip(file.Path, OneTensorStateDict("conv1.weight", elements: 432, offset, shape, strides));
+
+        Refusal(file.Path).Message.Should().Contain($"tensor 'conv1.weight' claims shape [{string.Join(", ", shape)}]").And.Contain(reason)
+            .And.NotContain("\n");
+    }
+
+    [Fact]
+    public void TheHandWrittenStateDict_TellingTheTruth_GetsPastThePickleCheck()
+    {
+        // The control for the test above: the same pickle with honest arguments is unpickled; loading then stops at the keys it lacks.
+        using var file = new TempFile(".pt");
+        WriteZip(file.Path, OneTensorStateDict("conv1.weight", elements: 432, 0, [16, 3, 3, 3], [27, 9, 3, 1]));
+        using var model = CnnZoo.Create(Architecture, numClasses: 10);
+
+        FluentActions.Invoking(() => model.LoadWeights(file.Path)).Should().Throw<WeightsMismatchException>().WithMessage("*missing*");
+    }
+
+    // torch.save's layout for a dict of one float tensor: archive/data.pkl (protocol 2) and archive/data/0 with its bytes.
+    private static List<(string Name, byte[] Bytes)> OneTensorStateDict(string key, int elements, long offset, long[] shape, long[] strides)
+    {
+        var pickle = new List<byte> { 0x80, 2, (byte)'}', (byte)'(' };
+        Unicode(key);
+        Ascii("ctorch._utils\n_rebuild_tensor_v2\n(");
+        Ascii("(");
+        Unicode("storage");
+        Ascii("ctorch\nFloatStorage\n");
+        Unicode("0");
+        Unicode("cpu");
+        Integer(elements);
+        Ascii("tQ");
+        Integer(offset);
+        Ascii("(");
+        foreach (var size in shape) Integer(size);
+        Ascii("t(");
+        foreach (var stride in strides) Integer(stride);
+        Ascii("t\u0089ccollections\nOrderedDict\n)RtRu.");   // False, OrderedDict(): the arguments end; the call; SETITEMS
+        return [("archive/data.pkl", [.. pickle]), ("archive/data/0", new byte[elements * 4])];
+
+        void Ascii(string text) => pickle.AddRange(Encoding.Latin1.GetBytes(text));
+        void Unicode(string text)
+        {
+            pickle.Add((byte)'X');
+            pickle.AddRange(BitConverter.GetBytes(Encoding.UTF8.GetByteCount(text)));
+            pickle.AddRange(Encoding.UTF8.GetBytes(text));
+        }
+        void Integer(long value)   // BININT as torch.save writes sizes; LONG1 for what needs 64 bits
+        {
+            if (value is >= int.MinValue and <= int.MaxValue)
+            {
+                pickle.Add((byte)'J');
+                pickle.AddRange(BitConverter.GetBytes((int)value));
+                return;
+            }
+            pickle.Add(0x8a);
+            pickle.Add(8);
+            pickle.AddRange(BitConverter.GetBytes(value));
+        }
     }
 }

@@ -26,9 +26,8 @@ internal sealed class MixedPrecisionCopy : IDisposable
     public MixedPrecisionCopy(CnnModel master, ScalarType precision)
     {
         this.master = master;
-        // Building initialises weights from libtorch's process-wide generator, which another run may be seeding right now.
-        lock (InitialisationGate.Lock)
-            copy = CnnZoo.Create(master.Architecture, master.NumClasses, master.InChannels, arguments: master.Arguments);
+        // Building draws weights (overwritten from the masters) from libtorch's process-wide generator, which another run may be seeding right now.
+        copy = InitialisationGate.BuildAside(() => CnnZoo.Create(master.Architecture, master.NumClasses, master.InChannels, arguments: master.Arguments));
         copy.to(precision);
         foreach (var norm in copy.modules().OfType<BatchNorm>())
             norm.to(ScalarType.Float32);

@@ -234,11 +234,8 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
             if (given.NumClasses != classes)
             {
                 channel.Info(MessageSensitivity.None, $"Resetting the classifier of {given.Architecture} from {given.NumClasses} to {classes} classes.");
-                lock (InitialisationGate.Lock)
-                {
-                    manual_seed(seed);
-                    given.ResetClassifier(classes);
-                }
+                using var generator = new Generator(InitialisationGate.InitialisationSeed(seed));
+                InitialisationGate.BuildAside(() => { given.ResetClassifier(classes, generator); return given; });
             }
             return given;
         }
@@ -254,11 +251,19 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                 $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds a {resumed.Architecture} with {resumed.NumClasses} classes and {resumed.InChannels} channels; " +
                 $"the data has {classes} classes and the options ask for {inChannels} channels.");
         var arguments = resumed is not null ? ResumedArguments(options, resumed) : options.Model.Arguments;
+        using var initialisation = new Generator(InitialisationGate.InitialisationSeed(seed));
         lock (InitialisationGate.Lock)
         {
-            manual_seed(seed);
+            using var processState = Generator.Default.get_state();
+            manual_seed(seed);   // what a model class outside the zoo draws its initial weights from as it is built
             if (options.Model.Weights is null)
-                return CnnZoo.Create(architecture, classes, inChannels, arguments: arguments);
+            {
+                var model = CnnZoo.Create(architecture, classes, inChannels, arguments: arguments);
+                // The zoo's architectures draw them again from the run's own generator, and the process's generator is left as it was.
+                if (model.InitialiseFrom(initialisation))
+                    Generator.Default.set_state(processState);
+                return model;
+            }
             var pretrained = CnnZoo.Create(architecture, classes, inChannels, options.Model.Weights, resumed is null ? arguments : null);
             if (resumed is not null && pretrained.Architecture != resumed.Architecture)
             {
@@ -267,6 +272,9 @@ public sealed class CnnTrainer : IEstimator<CnnClassifierTransformer>
                     $"Checkpoint '{options.Checkpoint.ResumeFrom}' holds a {resumed.Architecture}, but the options' {architecture} with weights {options.Model.Weights} builds a {pretrained.Architecture}: resume with the options the run began with.");
             }
             var theirs = pretrained.PretrainedWeights!.Categories.Count;
+            if (theirs != classes)
+                pretrained.ResetClassifier(classes, initialisation);   // the new classifier from the run's own generator
+            Generator.Default.set_state(processState);
             channel.Info(MessageSensitivity.None, theirs == classes
                 ? $"Starting from {pretrained.PretrainedWeights}, its classifier kept ({classes} classes)."
                 : theirs == 0

@@ -65,6 +65,13 @@ public sealed class AlexNet : FullyConnectedHeadModel
         ("11", ReLU()),
         ("12", MaxPool2d(kernel_size: 3, stride: 2)));
 
+    /// <inheritdoc />
+    protected override bool DrawInitialWeights(Generator generator)
+    {
+        WeightInitialisation.LayerDefaults(this, generator);   // torchvision's AlexNet keeps PyTorch's layer defaults
+        return true;
+    }
+
     // Krizhevsky et al. 2012: LRN with k=2, n=5, alpha=1e-4, beta=0.75; groups=2 where the two GPUs
     // only saw their own half of the previous layer (conv2, conv4, conv5).
     private static Sequential PaperFeatures(int inChannels) => Sequential(

@@ -127,8 +127,28 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
             dropout.Generator = generator;
     }
 
+    /// <summary>
+    /// Draws every weight afresh from <paramref name="generator"/>, as the architecture initialises a new network, so that a training
+    /// run's initial weights come from the run's own generator rather than from libtorch's process-wide one. The zoo's architectures
+    /// do and return true; a class of your own returns false and is left as it is, unless it overrides <see cref="DrawInitialWeights"/>.
+    /// </summary>
+    public bool InitialiseFrom(Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        return DrawInitialWeights(generator);
+    }
+
+    /// <summary>
+    /// Draws every weight from <paramref name="generator"/> as the architecture's constructor initialises them and returns true;
+    /// the default, for classes outside the zoo, changes nothing and returns false (training then seeds libtorch's default
+    /// generator while it builds the model, under a lock).
+    /// </summary>
+    protected virtual bool DrawInitialWeights(Generator generator) => false;
+
     /// <summary>Replaces the classifier with a freshly initialised one for <paramref name="numClasses"/> classes (fine-tuning).</summary>
-    public void ResetClassifier(int numClasses)
+    /// <param name="numClasses">The new class count.</param>
+    /// <param name="generator">Where the new layers' weights are drawn from (as PyTorch initialises a new linear layer); null: libtorch's default generator.</param>
+    public void ResetClassifier(int numClasses, Generator? generator = null)
     {
         if (numClasses < 1)
             throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, $"{Architecture}: numClasses must be at least 1.");
@@ -136,6 +156,10 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
         var (dtype, device) = (reference.dtype, reference.device);
         ReplaceClassifier(numClasses);
         NumClasses = numClasses;
+        if (generator is not null)
+            foreach (var (name, layer) in named_modules())
+                if (ClassifierKeyPrefixes.Any(prefix => (name + ".").StartsWith(prefix, StringComparison.Ordinal)))
+                    WeightInitialisation.LayerDefaults(layer, generator);
         this.to(dtype).to(device);
     }
 

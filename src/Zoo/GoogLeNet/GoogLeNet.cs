@@ -56,7 +56,7 @@ public sealed class GoogLeNet : CnnModel
         this.dropout = new RunDropout(dropout);
         fc = Linear(FeatureLength, numClasses);
         RegisterComponents();
-        InitialiseWeights();
+        InitialiseWeights(null);
     }
 
     private static InceptionModule Inception(long inChannels, long ch1x1, long ch3x3Reduce, long ch3x3, long ch5x5Reduce, long ch5x5, long poolProjection)
@@ -146,7 +146,8 @@ public sealed class GoogLeNet : CnnModel
 
     // torchvision draws from N(0, 0.01) truncated to [-2, 2], which at std 0.01 is the plain normal.
     // (TorchSharp 0.107's trunc_normal_ fills a constant, so it is not used.)
-    private void InitialiseWeights()
+    // Every layer GoogLeNet has; from libtorch's default generator when null.
+    private void InitialiseWeights(Generator? generator)
     {
         using var noGrad = no_grad();
         foreach (var module in modules())
@@ -154,17 +155,23 @@ public sealed class GoogLeNet : CnnModel
             switch (module)
             {
                 case Conv2d conv:
-                    init.normal_(conv.weight, 0, 0.01);
+                    WeightInitialisation.Normal(conv.weight, 0.01, generator);
                     break;
                 case Linear linear:
-                    init.normal_(linear.weight, 0, 0.01);
+                    WeightInitialisation.Normal(linear.weight, 0.01, generator);
                     init.zeros_(linear.bias);
                     break;
                 case BatchNorm2d bn:
-                    init.ones_(bn.weight);
-                    init.zeros_(bn.bias);
+                    WeightInitialisation.UnitNorm(bn);
                     break;
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override bool DrawInitialWeights(Generator generator)
+    {
+        InitialiseWeights(generator);
+        return true;
     }
 }

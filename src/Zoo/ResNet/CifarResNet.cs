@@ -86,6 +86,14 @@ public sealed class CifarResNet : CnnModel
     protected override Tensor Head(Tensor features) => fc.call(features);
 
     /// <inheritdoc />
+    protected override bool DrawInitialWeights(Generator generator)
+    {
+        WeightInitialisation.LayerDefaults(this, generator);
+        ResNetInitialisation.Apply(this, generator);
+        return true;
+    }
+
+    /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses)
     {
         fc = Linear(featureLength, numClasses);

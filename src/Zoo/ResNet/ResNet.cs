@@ -111,6 +111,14 @@ public sealed class ResNet : CnnModel
     protected override Tensor Head(Tensor features) => fc.call(features);
 
     /// <inheritdoc />
+    protected override bool DrawInitialWeights(Generator generator)
+    {
+        WeightInitialisation.LayerDefaults(this, generator);
+        ResNetInitialisation.Apply(this, generator);
+        return true;
+    }
+
+    /// <inheritdoc />
     protected override void ReplaceClassifier(int numClasses)
     {
         fc = Linear(featureLength, numClasses);
@@ -147,19 +155,18 @@ public sealed class ResNet : CnnModel
 /// <summary>He initialisation of convolutions (fan-out, ReLU) and unit batch norms, as torchvision does for ResNets.</summary>
 internal static class ResNetInitialisation
 {
-    public static void Apply(nn.Module model)
+    /// <summary>Draws from <paramref name="generator"/>, or from libtorch's default generator when null.</summary>
+    public static void Apply(nn.Module model, Generator? generator = null)
     {
-        using var noGrad = no_grad();
         foreach (var module in model.modules())
         {
             switch (module)
             {
                 case Conv2d conv:
-                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                    WeightInitialisation.HeNormalFanOut(conv.weight, generator);
                     break;
                 case BatchNorm2d bn:
-                    init.ones_(bn.weight);
-                    init.zeros_(bn.bias);
+                    WeightInitialisation.UnitNorm(bn);
                     break;
             }
         }

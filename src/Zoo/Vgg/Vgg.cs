@@ -50,7 +50,7 @@ public sealed class Vgg : FullyConnectedHeadModel
             Classifier(LastChannels(layers), hiddenUnits, numClasses, dropout))
     {
         poolCount = layers.OfType<Pool>().Count();
-        InitialiseWeights();
+        InitialiseWeights(null);
     }
 
     /// <summary>Builds the registry's VGG of the given depth (11, 13, 16 or 19), as the paper's or as <paramref name="arguments"/> vary it.</summary>
@@ -106,8 +106,16 @@ public sealed class Vgg : FullyConnectedHeadModel
         return Sequential(modules);
     }
 
-    // torchvision's initialisation: He-normal convolutions, N(0, 0.01) linear layers.
-    private void InitialiseWeights()
+    /// <inheritdoc />
+    protected override bool DrawInitialWeights(Generator generator)
+    {
+        InitialiseWeights(generator);
+        return true;
+    }
+
+    // torchvision's initialisation (every layer VGG has): He-normal convolutions, N(0, 0.01) linear layers; from libtorch's
+    // default generator when null.
+    private void InitialiseWeights(Generator? generator)
     {
         using var noGrad = no_grad();
         foreach (var module in modules())
@@ -115,15 +123,14 @@ public sealed class Vgg : FullyConnectedHeadModel
             switch (module)
             {
                 case Conv2d conv:
-                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+                    WeightInitialisation.HeNormalFanOut(conv.weight, generator);
                     init.zeros_(conv.bias);
                     break;
                 case BatchNorm2d bn:
-                    init.ones_(bn.weight);
-                    init.zeros_(bn.bias);
+                    WeightInitialisation.UnitNorm(bn);
                     break;
                 case Linear linear:
-                    init.normal_(linear.weight, 0, 0.01);
+                    WeightInitialisation.Normal(linear.weight, 0.01, generator);
                     init.zeros_(linear.bias);
                     break;
             }

@@ -15,7 +15,7 @@ public class FeaturizerTests : IClassFixture<FeaturizerTests.Trained>
         public Trained()
         {
             Ml = new MLContext(seed: 1);
-            Examples = Shapes.Generate(240, seed: 61);
+            Examples = Shapes.Generate(320, seed: 61);
             var raw = Pipelines.ImagesView(Ml, Examples);
             var keys = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw);
             Train = keys.Transform(raw);

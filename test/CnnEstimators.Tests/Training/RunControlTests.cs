@@ -163,6 +163,25 @@ public class RunControlTests
     }
 
     [Fact]
+    public void ARun_DrawsFromItsOwnGenerators_LeavingTheProcessGeneratorAsItWas()
+    {
+        float[] Fitted(long processSeed)
+        {
+            TorchSharp.torch.manual_seed(processSeed);
+            using var model = Ml.MulticlassClassification.Trainers.Cnn(SmallNet(epochs: 1, seed: 11)).Fit(Data);
+            return model.Model.state_dict()["conv1.weight"].cpu().to(TorchSharp.torch.ScalarType.Float32).data<float>().ToArray();
+        }
+
+        TorchSharp.torch.manual_seed(31);
+        using var expected = TorchSharp.torch.rand(8);
+        var first = Fitted(31);
+        using var after = TorchSharp.torch.rand(8);
+
+        after.eq(expected).all().item<bool>().Should().BeTrue("training neither reseeds nor draws from libtorch's default generator");
+        Fitted(32).Should().Equal(first, "the weights come from the run's seed alone");
+    }
+
+    [Fact]
     public void MaxTrainingTime_OfZero_IsRefused()
     {
         var options = SmallNet(epochs: 1);

@@ -150,11 +150,13 @@ public class TrainerOptionsTests
             Optimizer = new() { Kind = CnnOptimizer.Sgd, LearningRate = 1e-12, Momentum = 0, WeightDecay = 0 },
             Schedule = options.Schedule with { BatchSize = TrainExamples.Count, WarmupEpochs = 0, Kind = CnnLearningRateSchedule.Constant },
             Regularization = new() { LabelSmoothing = smoothing },
+            Runtime = options.Runtime with { Precision = CnnPrecision.Float32 },   // the loss computed here is float32's
         };
         using var trained = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
 
-        TorchSharp.torch.manual_seed(options.Runtime.Seed!.Value);
         using var network = CnnZoo.Create("resnet20", 4, 3);   // what the trainer builds from the same seed
+        using (var generator = new TorchSharp.torch.Generator(MLNetCnn.Compute.InitialisationGate.InitialisationSeed(options.Runtime.Seed!.Value)))
+            network.InitialiseFrom(generator);
         var p = trained.Preprocessing;
         var rows = TrainExamples.Select(e => e.AsVector().Pixels).ToList();
         using var scope = TorchSharp.torch.NewDisposeScope();

@@ -146,6 +146,17 @@ public class RegistryArgumentsTests
     }
 
     [Fact]
+    public void UserFamily_IsNotReinitialised_ItsBuilderKnowsItsInitialisation()
+    {
+        using var model = new TinyFamily(3, 3, new TinyFamilyArguments());
+        using var before = model.state_dict()["conv.weight"].clone();
+        using var generator = new Generator(1);
+
+        model.InitialiseFrom(generator).Should().BeFalse("a class outside the zoo draws its weights as its own constructor does");
+        model.state_dict()["conv.weight"].eq(before).all().item<bool>().Should().BeTrue();
+    }
+
+    [Fact]
     public void UserFamily_RegisteredWithArguments_BuildsEachVariant()
     {
         var name = $"tiny_{Guid.NewGuid():N}";

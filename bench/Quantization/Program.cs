@@ -3,7 +3,8 @@
 //     PNG files at 224x224, batch 32, through the ML.NET cursor (decoding and resizing included): ML.NET's DnnFeaturizeImage, our
 //     fp32 engine and our int8 featurizer (calibrated on 64 of the files, MinMax), run alternately, medians of --repeats runs;
 //     the same two engines on the images already decoded and resized, held in memory as pixel vectors (the network alone);
-//     the mean cosine similarity of int8 to fp32 features; PredictionEngine latency per image; PyTorch's own fp32 and int8
+//     the bf16 TorchSharp engine from the same files where the CPU has bf16 units; the mean cosine similarity of int8 (and bf16) to
+//     fp32 features; PredictionEngine latency per image; PyTorch's own fp32, int8 and autocast bf16 + channels-last
 //     (bench/pytorch/quantized_inference.py), on tensors in memory and from the same files, when a python with torch is given.
 //  2. Accuracy (--fashion-mnist DIR): resnet20 trained on Fashion-MNIST, quantized on 256 training rows, both evaluated by ML.NET's
 //     evaluator on the 10,000 test images: accuracy, log-loss and top-1 agreement.
@@ -18,6 +19,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using MLNetCnn;
 using MLNetCnn.Bench;
+using MLNetCnn.Compute;
 using MLNetCnn.Samples;
 using MLNetCnn.Zoo;
 using static MLNetCnn.Bench.Cursors;
@@ -61,13 +63,17 @@ try
     using var fp32InMemory = (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Pixels", resnet, vectorPreprocessing, batchSize: 32).Fit(inMemory);
     using var int8InMemory = fp32InMemory.Quantize(ml.Data.TakeRows(inMemory, 64), quantization);
 
+    // The bf16 TorchSharp engine (channels-last), on CPUs with bf16 units only: it is refused elsewhere.
+    using var bf16 = CpuFeatures.HasBFloat16Units
+        ? (CnnFeaturizerTransformer)ml.Transforms.CnnFeaturize("Features", "Image", resnet, preprocessing, batchSize: 32, engine: CnnInferenceEngine.TorchSharpBFloat16).Fit(Files(1))
+        : null;
     var variants = new (string Name, ITransformer Model, Func<IDataView> Data)[]
     {
         ("ML.NET DnnFeaturizeImage", dnn, () => Files()), ("ours fp32 (CnnFeaturize, default engine)", fp32, () => Files()),
         ("ours int8 (Quantize)", int8, () => Files()),
         ("ours fp32, pixels in memory (no decoding or resizing)", fp32InMemory, () => inMemory),
         ("ours int8, pixels in memory (no decoding or resizing)", int8InMemory, () => inMemory),
-    };
+    }.Concat(bf16 is null ? [] : [("ours bf16 (TorchSharp bf16 engine, channels-last)", (ITransformer)bf16, () => Files())]).ToArray();
     foreach (var (_, model, data) in variants)
         Drain(model.Transform(data()), "Features");   // warm-up
     var results = variants.ToDictionary(v => v.Name, _ => new List<double>());
@@ -82,7 +88,7 @@ try
         }
         if (python is not null)
             foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, double>>(
-                         PyTorchPeer.Run(python, "quantized_inference.py", "--rows", "64", "--threads", $"{threads}", "--files", folder))!)
+                         PyTorchPeer.Run(python, "quantized_inference.py", ["--rows", "64", "--threads", $"{threads}", "--files", folder, .. (bf16 is null ? Array.Empty<string>() : ["--bf16"])]))!)
                 (pytorch.TryGetValue(key, out var list) ? list : pytorch[key] = []).Add(value);
         Console.Error.WriteLine($"run {r + 1}: " + string.Join(", ", results.Select(p => string.Create(invariant, $"{p.Key} {p.Value[^1]:F1}"))));
     }
@@ -96,6 +102,8 @@ try
     foreach (var (key, values) in pytorch)
         Console.WriteLine(string.Create(invariant, $"| PyTorch {torchLabel(key)} | {Median(values):F1} | {Median(values) / baseline:F2}x | {Median(values) / ours:F2}x |"));
     Console.WriteLine(string.Create(invariant, $"| int8 against fp32 features: mean cosine similarity | {MeanCosine(fp32, int8, Files()):F4} | | |"));
+    if (bf16 is not null)
+        Console.WriteLine(string.Create(invariant, $"| bf16 against fp32 features: mean cosine similarity | {MeanCosine(fp32, bf16, Files()):F4} | | |"));
     Console.WriteLine(string.Create(invariant, $"| calibration on 64 files (read, fp32 runs, graph rewrite) | {calibrationSeconds:F1} s | | |"));
     var fp32Latency = LatencyMs(fp32);
     var int8Latency = LatencyMs(int8);

@@ -30,8 +30,7 @@ try
 {
     var files = ImageFiles.Write(folder, rows, Classes);
     var ml = new MLContext(seed: 1);
-    var listed = ml.Data.LoadFromEnumerable(files.Select(f => new LabelledFile { Label = Path.GetDirectoryName(f)!, ImagePath = f }));
-    var images = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoadImages("Image", folder, "ImagePath")).Fit(listed).Transform(listed);
+    var images = PhotoFolder.Load(ml, folder, files);
 
     var contenders = new List<(string Name, Func<double> Run)> { ("ours float32", () => Ours(CnnPrecision.Float32)) };
     if (CpuFeatures.HasBFloat16Units)
@@ -68,15 +67,7 @@ try
         $"Reading the {rows} files into the cache (decode, resize to {Size}, copy) took {reading:F2} s, {1000 * reading / rows:F1} ms per file: {ofFit}."));
 
     // Seconds (not images/s) for the reader alone, as Fit reads before its first step.
-    double Read()
-    {
-        using var network = MLNetCnn.Zoo.CnnZoo.Create("resnet18", Classes, 3);
-        var preprocessing = CnnPreprocessing.ForImages(network, imageSize: Size);
-        var clock = Stopwatch.StartNew();
-        using var cache = MLNetCnn.Data.InMemoryBatchSource.TryRead(images, images.Schema["Image"], images.Schema["Label"], preprocessing, skipUnreadable: false,
-            long.MaxValue, CancellationToken.None);
-        return clock.Elapsed.TotalSeconds;
-    }
+    double Read() => PhotoFolder.ReaderSeconds(images, Size, Classes);
 
     double Ours(CnnPrecision precision)
     {
@@ -98,11 +89,4 @@ try
 finally
 {
     Directory.Delete(folder, recursive: true);
-}
-
-internal sealed class LabelledFile
-{
-    public string Label { get; set; } = "";
-
-    public string ImagePath { get; set; } = "";
 }

@@ -132,6 +132,7 @@ public abstract class CnnModel : nn.Module<Tensor, Tensor>
     /// run's initial weights come from the run's own generator rather than from libtorch's process-wide one. The zoo's architectures
     /// do and return true; a class of your own returns false and is left as it is, unless it overrides <see cref="DrawInitialWeights"/>.
     /// </summary>
+    /// <param name="generator">A generator of the device the weights are on (a CPU one for a model as <see cref="CnnZoo.Create"/> builds it).</param>
     public bool InitialiseFrom(Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);

@@ -26,14 +26,14 @@ internal static unsafe class FusedKernels
         public readonly nuint Length = length;
     }
 
-    // An empty std::optional<at::Tensor>: 16 zeroed bytes (the tensor's storage, then the engaged flag).
-    private static readonly IntPtr NoTensor = Marshal.AllocHGlobal(32);
+    // An empty std::optional<at::Tensor>: zeroed bytes (the tensor's pointer, then the engaged flag: 16; 32 leave room to spare).
+    // Allocated once for the process and never freed, as the kernels may be called until it ends.
+    private static readonly IntPtr NoTensor = (IntPtr)NativeMemory.AllocZeroed(32);
 
     private static readonly Lazy<(IntPtr AdamW, IntPtr Sgd)> Entries = new(Resolve);
 
     private static (IntPtr, IntPtr) Resolve()
     {
-        new Span<byte>((void*)NoTensor, 32).Clear();
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(Library, typeof(Tensor).Assembly, null, out var library))
             return (IntPtr.Zero, IntPtr.Zero);
         NativeLibrary.TryGetExport(library, AdamWEntry, out var adamW);

@@ -39,6 +39,10 @@ internal static class PickleAllowList
     private sealed record TensorRecord(Storage Storage, long Offset, long[] Shape, long[] Strides);
     private static readonly object Mark = new();
 
+    // A state_dict's pickle holds at most a SETITEMS batch (1,000 pairs) and a few tuples at once, and memoises a few values per
+    // tensor; a pickle that needs more is built to exhaust memory, here or in the unpickler after us.
+    private const int MaxStack = 100_000, MaxMemo = 1_000_000;
+
     /// <summary>Refuses the pickle unless every global it names is on the allow-list and every tensor in its dict is whole.</summary>
     /// <param name="pickle">The pickle's bytes.</param>
     /// <param name="where">The file and entry, for messages.</param>
@@ -147,6 +151,9 @@ internal static class PickleAllowList
                 default:
                     throw Refused(where, $"unknown opcode 0x{opcode:x2} at byte {at - 1}");
             }
+            if (stack.Count > MaxStack || memo.Count > MaxMemo)
+                throw Refused(where, string.Create(CultureInfo.InvariantCulture,
+                    $"it holds more than {MaxStack:N0} values at once or memoises more than {MaxMemo:N0}, which no state_dict needs"));
         }
 
         object? Memo(long key) => memo.TryGetValue(key, out var value) ? value : throw Refused(where, $"it reads memo slot {key}, which nothing stored");
@@ -210,7 +217,7 @@ internal static class PickleAllowList
         if (bytes is null)
             return $"{claim}, but the file has no entry data/{storage.Key}";
         if (elements > long.MaxValue / storage.ElementSize || bytes != elements * storage.ElementSize)
-            return $"{claim} ({storage.ElementSize} bytes each), but its entry data/{storage.Key} holds {bytes:N0} bytes";
+            return string.Create(CultureInfo.InvariantCulture, $"{claim} ({storage.ElementSize} bytes each), but its entry data/{storage.Key} holds {bytes:N0} bytes");
         return null;
     }
 

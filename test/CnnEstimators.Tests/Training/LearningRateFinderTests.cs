@@ -35,8 +35,8 @@ public class LearningRateFinderTests
         curve.Points[0].Rate.Should().BeApproximately(1e-5, 1e-12);
         var ratio = curve.Points[1].Rate / curve.Points[0].Rate;
         curve.Points.Zip(curve.Points.Skip(1)).Should().OnlyContain(pair => Math.Abs(pair.Second.Rate / pair.First.Rate - ratio) < 1e-9, "rates rise by a constant factor");
-        // Untrained ResNet-20s with 4 classes start between 1.3 and 2.9 (16 initialisations measured, ln 4 = 1.39); a first point
-        // smoothed or bias-corrected wrongly would be off by a factor (1 / (1 - 0.98) = 50 for a missing correction).
+        // Untrained ResNet-20s with 4 classes start between 1.3 and 2.9 on a batch (16 initialisations measured on random images,
+        // ln 4 = 1.39); a first point smoothed or bias-corrected wrongly would be off by a factor (50 for a missing correction).
         curve.Points[0].Loss.Should().BeInRange(0.5 * Math.Log(4), 2.5 * Math.Log(4), "the first point is the untrained network's loss");
         curve.Diverged.Should().BeTrue("SGD at learning rates up to 100 blows up");
         curve.Points.Should().HaveCountLessThan(80, "the run stops once the loss diverges");

@@ -81,6 +81,16 @@ public class HostileWeightFileTests
     }
 
     [Fact]
+    public void APickleBuiltToExhaustMemory_IsRefusedBeforeUnpickling()
+    {
+        // 200 KB of BININT1 opcodes: each pushes a value the unpickler would keep, 100,001 of them before the state_dict begins.
+        using var file = new TempFile(".pt");
+        WriteZip(file.Path, WithPicklePrefix(string.Concat(Enumerable.Repeat("K\u0000", 100_001))));
+
+        Refusal(file.Path).Message.Should().Contain("more than 100,000 values at once");
+    }
+
+    [Fact]
     public void APickleUsingTheExtensionRegistry_IsRefused()
     {
         using var file = new TempFile(".pt");

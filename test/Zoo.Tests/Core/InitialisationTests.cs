@@ -3,10 +3,18 @@ using static TorchSharp.torch;
 
 namespace MLNetCnn.Zoo.Tests.Core;
 
+/// <summary>Tests that read libtorch's default generator run alone: any test beside them that builds a network draws from it.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DefaultGeneratorReaders
+{
+    public const string Name = "Readers of the default generator";
+}
+
 /// <summary>
 /// <see cref="CnnModel.InitialiseFrom"/>: the zoo's architectures draw their initial weights from a generator of the caller's,
 /// as torchvision initialises them, without reading or moving libtorch's default generator.
 /// </summary>
+[Collection(DefaultGeneratorReaders.Name)]
 public class InitialisationTests
 {
     private static readonly (string Architecture, object? Arguments)[] Small =
